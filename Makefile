@@ -1,0 +1,49 @@
+# MUSE-WISE: `make demo`, `make test`, `make bench` work on a fresh machine.
+# Each builds the virtualenv (.venv) when it is missing or setup.cfg changed, installs the
+# package in editable mode and compiles the Cython extensions in place.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PYX    := $(shell find common muse dpu dataserver awe -name '*.pyx' 2>/dev/null)
+
+.PHONY: all demo test bench lint build fitsverify clean
+
+all: build
+
+$(STAMP): setup.cfg pyproject.toml setup.py
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet "setuptools>=68" wheel "Cython>=3.0" "numpy>=1.26"
+	$(PY) -m pip install --quiet --no-build-isolation -e ".[test,bench]"
+	touch $@
+
+build: $(STAMP)
+ifneq ($(PYX),)
+	$(PY) setup.py --quiet build_ext --inplace
+endif
+
+demo: build
+	$(VENV)/bin/awe demo
+
+fitsverify:
+	@command -v fitsverify >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fitsverify) >/dev/null; \
+	  else echo "fitsverify is missing: install Debian's fitsverify package (its tests will fail)"; fi; }
+
+lint: build
+	$(PY) -m ruff check .
+
+test: build fitsverify lint
+	@if [ "$$CI" = true ]; then bash .ci/ensure-postgres; fi
+	$(PY) -m pytest
+
+bench: build
+	@set -e; for script in bench/bench_*.py; do \
+	  echo "== $$script"; $(PY) $$script; done
+
+clean:
+	rm -rf $(VENV) build *.egg-info
+	find . -name '*.so' -path './[cdma]*' -delete

@@ -1,0 +1,1 @@
+"""The user's entry points: the awe prompt, the command line and the demo."""

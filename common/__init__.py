@@ -1,0 +1,1 @@
+"""Generic information-system core: configuration, errors, database, persistence, processing."""

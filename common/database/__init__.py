@@ -1,0 +1,1 @@
+"""SQLAlchemy Core layer: engines, table mapping, schema evolution, roles (no MUSE knowledge)."""

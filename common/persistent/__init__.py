@@ -1,0 +1,1 @@
+"""Persistent Python objects: class = table, attribute = column, instance = row."""

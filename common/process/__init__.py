@@ -1,0 +1,1 @@
+"""Target processing: process specifications, the planner, the up-to-date rule and jobs."""

@@ -1,0 +1,1 @@
+"""Distributed Processing Unit: Pyro5 daemon and client, executors and job running."""

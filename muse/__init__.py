@@ -1,0 +1,1 @@
+"""Everything specific to the MUSE instrument: layout, data model, recipes and simulator."""

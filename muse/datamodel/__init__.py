@@ -1,0 +1,1 @@
+"""The MUSE data model: classes generated from muse.xml plus their hand-written behaviour."""

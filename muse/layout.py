@@ -1,0 +1,1 @@
+"""Detector and instrument constants of MUSE (MUSE-FORMATS.md sections 2 and 6)."""

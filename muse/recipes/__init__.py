@@ -1,0 +1,1 @@
+"""MUSE processing on files and arrays; recipes never touch the database."""

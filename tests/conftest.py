@@ -1,0 +1,180 @@
+"""Shared fixtures: isolated configuration, fresh databases, a temporary store, real servers.
+
+- Every test session runs with ``AWE_HOME`` in a temporary directory and no other ``AWE_*``
+  variable, so no test reads or writes ``~/.awe``.
+- ``sqlite_url`` and ``postgres_url`` are fresh databases for the session; ``database_url`` is
+  parametrised over both, for the backend-neutral suites. The PostgreSQL database (and every
+  role whose name starts with its name) is dropped afterwards. Without a server the PostgreSQL
+  tests skip, except under ``CI=true``, where they fail.
+- ``local_store`` is a fresh :class:`dataserver.store.LocalStore`.
+- ``start_server(argv)`` starts a real server process that binds port 0 and prints
+  ``listening on PORT``; it is stopped after the test.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from dataserver.store import LocalStore
+
+ON_CI = os.environ.get("CI") == "true"
+POSTGRES_ADMIN_URL = os.environ.get("AWE_TEST_POSTGRES",
+                                    "postgresql://postgres@127.0.0.1:5432/postgres")
+SERVER_START_TIMEOUT = 60.0
+
+
+@pytest.fixture(scope="session", autouse=True)
+def awe_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """An empty AWE_HOME for the whole session; every other AWE_* variable removed."""
+    home = tmp_path_factory.mktemp("awe-home")
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith("AWE_") and name != "AWE_TEST_POSTGRES":
+                patch.delenv(name)
+        patch.setenv("AWE_HOME", str(home))
+        patch.setenv("AWE_USER", "tester")
+        yield home
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """URL of a fresh SQLite database file for this test session."""
+    return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'awe-test.sqlite'}"
+
+
+def _postgres_admin():
+    import psycopg
+
+    try:
+        return psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        message = (f"PostgreSQL at {POSTGRES_ADMIN_URL} is not reachable ({exc}); start it "
+                   "with: bash .ci/ensure-postgres")
+        if ON_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """URL of a fresh PostgreSQL database for this test session, dropped afterwards."""
+    name = f"awe_test_{os.getpid()}_{secrets.token_hex(3)}"
+    with _postgres_admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with _postgres_admin() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            roles = admin.execute("SELECT rolname FROM pg_roles WHERE rolname LIKE %s",
+                                  (name + "%",)).fetchall()
+            for (role,) in roles:
+                admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgres",
+                                                                 marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """The same tests on a fresh SQLite file and a fresh PostgreSQL database."""
+    return request.getfixturevalue(f"{request.param}_url")
+
+
+@pytest.fixture
+def local_store(tmp_path: Path) -> LocalStore:
+    """A fresh local file store."""
+    return LocalStore(tmp_path / "store")
+
+
+@dataclass
+class ServerProcess:
+    """A server started by :func:`start_server`: its process, port and captured output."""
+
+    process: subprocess.Popen[str]
+    port: int
+    output: list[str]
+
+    @property
+    def url(self) -> str:
+        """Base URL of an HTTP server on loopback."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self, timeout: float = 10.0) -> int:
+        """Terminate the process (kill it if it does not stop); return its exit code."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout)
+        return self.process.returncode
+
+
+def launch_server(argv: list[str], *, env: dict[str, str] | None = None,
+                  cwd: Path | None = None,
+                  timeout: float = SERVER_START_TIMEOUT) -> ServerProcess:
+    """Start ``argv`` and wait for its ``listening on PORT`` line.
+
+    The process's output (stdout and stderr merged) keeps being collected into
+    ``ServerProcess.output`` so a failing test can show it.
+    """
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               stdin=subprocess.DEVNULL, text=True, bufsize=1,
+                               env={**os.environ, **(env or {})}, cwd=cwd)
+    output: list[str] = []
+    port: list[int] = []
+    ready = threading.Event()
+
+    def collect() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            output.append(line)
+            if not port and line.startswith("listening on "):
+                port.append(int(line.split()[2]))
+                ready.set()
+        ready.set()
+
+    threading.Thread(target=collect, daemon=True).start()
+    deadline = time.monotonic() + timeout
+    while not ready.wait(0.1):
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"{argv}: no 'listening on PORT' within {timeout} s; "
+                               f"output: {''.join(output)}")
+    if not port:
+        process.wait(5)
+        raise RuntimeError(f"{argv}: exited with {process.returncode} before listening; "
+                           f"output: {''.join(output)}")
+    return ServerProcess(process, port[0], output)
+
+
+@pytest.fixture
+def start_server() -> Iterator[Callable[..., ServerProcess]]:
+    """Factory fixture: ``start_server(argv, env=None)``; every server is stopped afterwards."""
+    started: list[ServerProcess] = []
+
+    def start(argv: list[str], **options: object) -> ServerProcess:
+        server = launch_server(argv, **options)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def python() -> str:
+    """The interpreter running the tests, for starting server processes."""
+    return sys.executable
