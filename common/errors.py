@@ -16,6 +16,7 @@ from typing import ClassVar
 
 __all__ = [
     "AweError",
+    "ChecksumMismatch",
     "ConfigError",
     "DatabaseError",
     "DpuError",
@@ -30,6 +31,8 @@ __all__ = [
     "RecipeError",
     "SchemaEvolutionError",
     "StoreError",
+    "StoreFull",
+    "StoreRequestError",
     "StoreUnavailable",
     "error_from_wire",
     "registered_error_types",
@@ -154,6 +157,24 @@ class JobFailed(DpuError):
     """A processing job ended in the failed state."""
 
     error_type = "JobFailed"
+
+
+class StoreRequestError(StoreError):
+    """A file-store request is malformed: a bad file name, checksum, length or byte range."""
+
+    error_type = "StoreRequestError"
+
+
+class ChecksumMismatch(IntegrityError):
+    """Received content does not have the sha256 its sender declared; nothing was stored."""
+
+    error_type = "ChecksumMismatch"
+
+
+class StoreFull(StoreError):
+    """A file store has no room for a file (its space limit or the disk's free space)."""
+
+    error_type = "StoreFull"
 
 
 def registered_error_types() -> dict[str, type[AweError]]:
