@@ -25,6 +25,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+import numpy as np
+
 __all__ = [
     "CUBE_LAMBDA_MAX",
     "CUBE_LAMBDA_MIN",
@@ -232,6 +234,14 @@ class DetectorGeometry:
         if not 1 <= y <= self.trimmed_ny:
             raise ValueError(f"trimmed y: expected 1-{self.trimmed_ny}, found {y!r}")
         return y + self.prscy + (2 * self.ovscy if y > self.ny else 0)
+
+    def trim(self, raw: np.ndarray) -> np.ndarray:
+        """The trimmed image (the four data sections side by side) of raw image ``raw``."""
+        if raw.shape != (self.raw_ny, self.raw_nx):
+            raise ValueError(f"raw image shape: expected {(self.raw_ny, self.raw_nx)}, "
+                             f"found {raw.shape}")
+        return np.block([[raw[self.data_window(1)], raw[self.data_window(2)]],
+                         [raw[self.data_window(4)], raw[self.data_window(3)]]])
 
     def port_keywords(self, port: int) -> dict[str, int]:
         """The ``ESO DET OUTn …`` geometry keywords of ``port`` (without the prefix)."""

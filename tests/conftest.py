@@ -9,6 +9,8 @@
 - ``local_store`` is a fresh :class:`dataserver.store.LocalStore`.
 - ``start_server(argv)`` starts a real server process that binds port 0 and prints
   ``listening on PORT``; it is stopped after the test.
+- ``small_night`` is one night simulated once per session in the small geometry
+  (``docs/small-geometry.md``): a :class:`muse.instrument.SimulatedNight`.
 """
 
 from __future__ import annotations
@@ -178,3 +180,18 @@ def start_server() -> Iterator[Callable[..., ServerProcess]]:
 def python() -> str:
     """The interpreter running the tests, for starting server processes."""
     return sys.executable
+
+
+@pytest.fixture(scope="session")
+def small_night(tmp_path_factory: pytest.TempPathFactory):
+    """Night 2016-03-14 (5 BIAS, 5 FLAT,LAMP; small geometry, seed 1), simulated once.
+
+    A :class:`muse.instrument.SimulatedNight`: ``night`` (a date), ``directory``,
+    ``bias_files`` and ``flat_files`` (paths in time order), ``geometry``, ``seed`` and
+    ``load_truth()`` (a :class:`muse.instrument.NightTruth`). Treat the files as read-only.
+    """
+    from datetime import date
+
+    from muse.instrument import simulate_night
+
+    return simulate_night(date(2016, 3, 14), tmp_path_factory.mktemp("small-night"), seed=1)
