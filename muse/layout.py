@@ -401,8 +401,8 @@ FULL = Geometry(
 
 SMALL = Geometry(
     name="small",
-    detector=DetectorGeometry(nx=256, ny=256),
-    slices=SliceLayout(pitch=10.0, width=8.0, first_edge=17.5, edge_sigma_px=0.45,
+    detector=DetectorGeometry(nx=280, ny=256),
+    slices=SliceLayout(pitch=11.0, width=8.0, first_edge=18.0, edge_sigma_px=0.45,
                        tilt_px=1.5, curvature_px=0.8, width_scatter_px=0.1),
     spectral=SpectralLayout(lambda_first_row=4600.0, dispersion=10.0, line_fwhm_px=2.2),
     frame_counts=MappingProxyType({"BIAS": 5, "FLAT": 5}),
