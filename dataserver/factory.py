@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from common.config import Config
-from common.errors import ConfigError
+from common.config import Config, read_token
+from dataserver.client import HttpStore
 from dataserver.store import DataStore, LocalStore
 
 __all__ = ["open_store"]
 
 
 def open_store(config: Config) -> DataStore:
-    """Return the store ``config`` names: the data servers if any, else the local store."""
+    """Return the store ``config`` names: the data servers if any, else the local store.
+
+    The data servers are reached with the user's token from ``store_token_file`` when that
+    file exists (without it only servers running with ``--public-read`` can be read).
+    """
     if config.dataservers:
-        source = config.sources.get("dataservers", "default")
-        raise ConfigError(
-            f"dataservers ({source}): the HTTP data-server client is not part of this release; "
-            "unset it to use the local store at store_root"
-        )
+        token = None
+        if config.store_token_file.exists():
+            token = read_token(config.store_token_file, what="data-server token")
+        return HttpStore(config.dataservers, token=token)
     return LocalStore(config.store_root)

@@ -1,0 +1,183 @@
+"""Run and look after a data server: serve, scrub, gc, token.
+
+  awe dataserver serve --root DIR [--port P] [--peer URL…] [--tokens F] [--service-token F]
+                       [--peer-token F] [--public-read] [--cert F --key F] [--space-limit B]
+  awe dataserver scrub --root DIR [--peer URL… --peer-token F]   re-hash, quarantine, heal
+  awe dataserver gc [--server URL] [--older-than 1d] [--delete]  files no database row names
+  awe dataserver token --out FILE (--user NAME --tokens F | --service F)   make a token
+
+``python -m dataserver`` is ``awe dataserver serve``. ``gc`` lists the server's files first,
+then asks the database for every ``filename`` of every ``awe_*`` table, and prints (with
+``--delete``: deletes on that server only) the files no row names.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from common.config import load_config, read_token
+from common.errors import ConfigError, DatabaseError
+from dataserver.client import HttpStore
+from dataserver.protocol import parse_age
+from dataserver.settings import add_scrub_arguments, add_serve_arguments, peer_url
+from dataserver.tokens import issue_token
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+# The server (aiohttp) and SQLAlchemy are imported where used: `awe` imports every command
+# module to build its parser, and most invocations need neither.
+
+HELP = "run a data server (serve), check its files (scrub), collect orphans (gc), make tokens"
+
+GC_BATCH = 1000
+DRIVERS = {"postgresql": "postgresql+psycopg", "oracle": "oracle+oracledb"}
+
+
+def _age(text: str) -> float:
+    try:
+        return parse_age(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """One sub-command per task: ``serve``, ``scrub``, ``gc``, ``token``."""
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add_serve_arguments(sub.add_parser("serve", help="run a data server (python -m dataserver)"))
+    add_scrub_arguments(sub.add_parser(
+        "scrub", help="re-hash every file; quarantine and re-fetch bad ones from the peers"))
+    gc = sub.add_parser("gc", help="list (and with --delete remove) files no database row "
+                                   "references")
+    gc.add_argument("--server", type=peer_url, metavar="URL",
+                    help="the data server to clean (default: the first of 'dataservers')")
+    gc.add_argument("--token-file", type=Path, metavar="FILE",
+                    help="file with the site service token (default: 'store_token_file')")
+    gc.add_argument("--database", metavar="URL",
+                    help="database whose rows reference files (default: 'database')")
+    gc.add_argument("--older-than", type=_age, default=86400.0, metavar="AGE",
+                    help="only files stored at least this long ago (default 1d; 12h, 30m…)")
+    gc.add_argument("--delete", action="store_true",
+                    help="delete the unreferenced files (default: only list them)")
+    token = sub.add_parser("token", help="make a random token: a user's or the service's")
+    token.add_argument("--out", type=Path, required=True, metavar="FILE",
+                       help="file to write the new token to (mode 0600; must not exist)")
+    token.add_argument("--user", metavar="NAME", help="the user the token is for")
+    token.add_argument("--tokens", type=Path, metavar="FILE",
+                       help="users file to append 'NAME SHA256' to (with --user)")
+    token.add_argument("--service", type=Path, metavar="FILE",
+                       help="service-token file to write the token's sha256 to")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Dispatch to the chosen action."""
+    if args.action in ("serve", "scrub"):
+        from dataserver.cli import run_scrub, run_serve
+
+        return run_serve(args) if args.action == "serve" else run_scrub(args)
+    if args.action == "gc":
+        return _run_gc(args)
+    return _run_token(args)
+
+
+def _run_token(args: argparse.Namespace) -> int:
+    digest = issue_token(args.out, user=args.user, users_file=args.tokens,
+                         service_file=args.service)
+    target = f"user {args.user} in {args.tokens}" if args.user else f"service in {args.service}"
+    print(f"token written to {args.out}; its sha256 {digest} recorded for {target}")
+    return 0
+
+
+# -- gc ---------------------------------------------------------------------------------------
+
+
+def _engine(url: str) -> Engine:
+    """An engine for a configured database URL, with this project's drivers."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        parsed = make_url(url)
+    except SQLAlchemyError as exc:
+        raise ConfigError(f"database: {url!r} is not a database URL ({exc})") from None
+    driver = DRIVERS.get(parsed.drivername)
+    return create_engine(parsed.set(drivername=driver) if driver else parsed)
+
+
+def referenced_names(url: str) -> set[str]:
+    """Every non-null ``filename`` in every ``awe_*`` table of the database at ``url``.
+
+    Tables are found by reflection (any dialect). A database without such a table is refused:
+    every file would look unreferenced.
+    """
+    from sqlalchemy import column, inspect, select, table
+    from sqlalchemy.exc import SQLAlchemyError
+
+    engine = _engine(url)
+    try:
+        columns = inspect(engine).get_multi_columns()
+        tables = sorted(name for (_, name), found in columns.items()
+                        if name.lower().startswith("awe_")
+                        and any(item["name"].lower() == "filename" for item in found))
+        if not tables:
+            raise DatabaseError(
+                f"{engine.url.render_as_string(hide_password=True)}: no awe_* table has a "
+                "filename column, so every file would look unreferenced; is this the site's "
+                "database?")
+        names: set[str] = set()
+        with engine.connect() as connection:
+            for name in tables:
+                filename = column("filename")
+                query = select(filename).select_from(table(name, filename)).where(
+                    filename.is_not(None)).distinct()
+                names.update(connection.execute(query).scalars())
+        return names
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"{engine.url.render_as_string(hide_password=True)}: cannot read "
+                            f"the file names ({exc.__class__.__name__}: {exc})") from exc
+    finally:
+        engine.dispose()
+
+
+def _batches(items: list[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _run_gc(args: argparse.Namespace) -> int:
+    config = load_config()
+    server = args.server or (config.dataservers[0] if config.dataservers else None)
+    if server is None:
+        raise ConfigError("gc: no data server: give --server URL or set dataservers")
+    token_file = args.token_file or config.store_token_file
+    store = HttpStore([server], token=read_token(token_file, what="service token"))
+    listed = list(store.list_files(args.older_than))
+    referenced = referenced_names(args.database or config.database)
+    orphans = sorted((entry for entry in listed if entry.name not in referenced),
+                     key=lambda entry: entry.name)
+    for entry in orphans:
+        stamp = datetime.fromtimestamp(entry.stored, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        print(f"unreferenced {entry.name} {entry.size} bytes stored {stamp}")
+    total = sum(entry.size for entry in orphans)
+    print(f"{len(orphans)} of {len(listed)} files stored more than {args.older_than:g} s ago on "
+          f"{server} are referenced by no row ({total / 2**30:.2f} GiB)")
+    if not args.delete or not orphans:
+        return 0
+    deleted = 0
+    started = last = time.monotonic()
+    for batch in _batches([entry.name for entry in orphans], GC_BATCH):
+        result = store.collect(batch, args.older_than)
+        deleted += len(result["deleted"])  # type: ignore[arg-type]
+        for name, reason in result["kept"].items():  # type: ignore[union-attr]
+            print(f"kept {name}: {reason}")
+        if time.monotonic() - last >= 10:
+            last = time.monotonic()
+            print(f"gc: {deleted} of {len(orphans)} deleted", flush=True)
+    print(f"deleted {deleted} files in {time.monotonic() - started:.1f} s")
+    return 0

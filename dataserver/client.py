@@ -1,0 +1,561 @@
+"""The logical store of data servers, through the :class:`~dataserver.store.DataStore` protocol.
+
+:class:`HttpStore` tries its servers in the configured order (nearest first). A server that
+cannot be reached, answers 5xx, runs out of space or sends a copy that fails its checksum is
+skipped for the next one; when none answers, the round is retried after a back-off
+(``backoff``, doubling). A definite answer — not found everywhere asked, other content under
+the name, a bad name, a refused token — is raised at once as the same :mod:`common.errors`
+class the server sent.
+
+Transfers stream: uploads go by ``sendfile`` from the file, downloads are hashed and written
+by a worker thread while the next block arrives, and land atomically (temporary file, then
+rename) only when their sha256 is the server's. Large transfers show progress.
+
+This module uses only the standard library's ``http.client``; it imports no web framework.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import json
+import logging
+import os
+import ssl
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, TypeVar
+from urllib.parse import urlsplit
+
+from common.errors import (
+    AweError,
+    IntegrityError,
+    NotFound,
+    StoreError,
+    StoreFull,
+    StoreRequestError,
+    StoreUnavailable,
+    error_from_wire,
+)
+from dataserver.progress import Progress
+from dataserver.protocol import CHECKSUM_HEADER, HOP_HEADER, error_class_for_status
+from dataserver.store import CHUNK_SIZE, StoredFile, VerifyingReader, check_name, hash_and_write
+
+__all__ = ["HttpStore"]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+RECEIVE_BLOCK = 4 << 20
+SEND_BLOCK = 64 << 20
+PREFLIGHT_SIZE = 8 << 20
+
+
+class _Unavailable(Exception):
+    """One server failed one request (unreachable, 5xx, broken transfer): try another."""
+
+
+@dataclass(frozen=True)
+class _Stat:
+    sha256: str
+    size: int
+
+
+class _ReadTimeout:
+    """Connect within ``timeout`` (the constructor's), then allow ``read_timeout`` per read."""
+
+    read_timeout: float
+    sock: object
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        self.sock.settimeout(self.read_timeout)  # type: ignore[attr-defined]
+
+
+class _Connection(_ReadTimeout, http.client.HTTPConnection):
+    pass
+
+
+class _SecureConnection(_ReadTimeout, http.client.HTTPSConnection):
+    pass
+
+
+class _Server:
+    """One data server: its base URL and this thread's kept-alive connection to it."""
+
+    def __init__(self, url: str, *, connect_timeout: float, read_timeout: float,
+                 ssl_context: ssl.SSLContext | None) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise StoreRequestError(f"data server URL {url!r}: expected http(s)://HOST[:PORT]")
+        self.url = url.rstrip("/")
+        self.secure = parts.scheme == "https"
+        self.host = parts.hostname
+        self.port = parts.port or (443 if self.secure else 80)
+        self.prefix = parts.path.rstrip("/")
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.ssl_context = ssl_context
+        self._local = threading.local()
+
+    def new_connection(self) -> http.client.HTTPConnection:
+        """A fresh connection (not yet connected)."""
+        if self.secure:
+            connection: http.client.HTTPConnection = _SecureConnection(
+                self.host, self.port, timeout=self.connect_timeout,
+                context=self.ssl_context or ssl.create_default_context())
+        else:
+            connection = _Connection(self.host, self.port, timeout=self.connect_timeout)
+        connection.read_timeout = self.read_timeout  # type: ignore[attr-defined]
+        return connection
+
+    def pooled(self) -> tuple[http.client.HTTPConnection, bool]:
+        """The calling thread's connection and whether it was used before (may be stale)."""
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            return connection, True
+        connection = self._local.connection = self.new_connection()
+        return connection, False
+
+    def drop(self) -> None:
+        """Close and forget this thread's connection."""
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+            self._local.connection = None
+
+
+class _Download:
+    """The body of one GET on its own connection; closing it closes both."""
+
+    def __init__(self, response: http.client.HTTPResponse,
+                 connection: http.client.HTTPConnection) -> None:
+        self._response = response
+        self._connection = connection
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to ``size`` bytes of the body (all of it when negative)."""
+        try:
+            return self._response.read(None if size is None or size < 0 else size)
+        except (OSError, http.client.HTTPException) as exc:
+            raise StoreUnavailable(f"reading from {self._connection.host}: {exc!r}") from exc
+
+    def close(self) -> None:
+        """Close the response and its connection."""
+        self._response.close()
+        self._connection.close()
+
+
+class HttpStore:
+    """A :class:`~dataserver.store.DataStore` over data servers, nearest first.
+
+    ``token`` is sent as ``Authorization: Bearer`` (a user token to read and store; the
+    service token also to delete). ``ca_file`` adds a certificate authority for ``https``
+    servers (``SSL_CERT_FILE`` works too). ``progress`` forces the progress display on or
+    off (default: on a terminal, for transfers of 64 MiB and more).
+    """
+
+    def __init__(self, urls: Sequence[str], *, token: str | None = None,
+                 connect_timeout: float = 5.0, timeout: float = 60.0, retries: int = 2,
+                 backoff: float = 0.5, ca_file: Path | None = None,
+                 progress: bool | None = None) -> None:
+        if not urls:
+            raise StoreRequestError("HttpStore needs at least one data server URL")
+        context = ssl.create_default_context(cafile=ca_file) if ca_file else None
+        self._servers = [_Server(url, connect_timeout=connect_timeout, read_timeout=timeout,
+                                 ssl_context=context) for url in urls]
+        self._token = token
+        self.retries = retries
+        self.backoff = backoff
+        self._progress = progress
+        self._executor: ThreadPoolExecutor | None = None
+        self._executor_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"HttpStore({[server.url for server in self._servers]!r})"
+
+    @property
+    def urls(self) -> list[str]:
+        """The servers, in the order they are tried."""
+        return [server.url for server in self._servers]
+
+    # -- one request ----------------------------------------------------------------------
+
+    def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
+        return {**headers, **(extra or {})}
+
+    def _exchange(self, server: _Server, method: str, path: str,
+                  headers: dict[str, str] | None = None,
+                  send_body: Callable[[http.client.HTTPConnection], None] | None = None
+                  ) -> http.client.HTTPResponse:
+        """Send one request on this thread's connection to ``server``; return the response.
+
+        A kept-alive connection the server has closed meanwhile is replaced once; any other
+        failure to talk to the server raises :class:`_Unavailable`.
+        """
+        while True:
+            connection, reused = server.pooled()
+            try:
+                connection.putrequest(method, server.prefix + path, skip_accept_encoding=True)
+                for key, value in self._headers(headers).items():
+                    connection.putheader(key, value)
+                connection.endheaders()
+                if send_body is not None:
+                    try:
+                        send_body(connection)
+                    except OSError:
+                        # The server may have answered early (an error) and closed.
+                        return connection.getresponse()
+                return connection.getresponse()
+            except (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected,
+                    http.client.BadStatusLine) as exc:
+                server.drop()
+                if not reused:
+                    raise _Unavailable(f"{server.url}: {method} {path}: {exc!r}") from exc
+            except (OSError, http.client.HTTPException) as exc:
+                server.drop()
+                raise _Unavailable(f"{server.url}: {method} {path}: {exc!r}") from exc
+
+    def _failure(self, server: _Server, method: str, name: str,
+                 response: http.client.HTTPResponse) -> Exception:
+        """The error a non-success response stands for (its body is consumed)."""
+        try:
+            body = response.read()
+        except (OSError, http.client.HTTPException):
+            server.drop()
+            body = b""
+        where = f"{server.url}: {method} {name}: HTTP {response.status} {response.reason}"
+        error: AweError
+        try:
+            data = json.loads(body)
+            error = error_from_wire(str(data["error_type"]), str(data["message"]))
+        except (ValueError, KeyError, TypeError):
+            error_type = response.getheader("X-Awe-Error-Type")
+            error = (error_from_wire(error_type, where) if error_type
+                     else error_class_for_status(response.status)(where))
+        if response.status >= 500 and response.status != 507:
+            return _Unavailable(f"{where}: {error}")
+        return error
+
+    def _stat(self, server: _Server, name: str, *, local_only: bool = False) -> _Stat | None:
+        """HEAD ``name`` on ``server``: its checksum and size, or None if it has no such file."""
+        response = self._exchange(server, "HEAD", f"/files/{name}",
+                                  {HOP_HEADER: "1"} if local_only else None)
+        response.read()
+        if response.status == 404:
+            return None
+        if response.status != 200:
+            raise self._failure(server, "HEAD", name, response)
+        return _Stat(response.getheader(CHECKSUM_HEADER, ""),
+                     int(response.getheader("Content-Length", "0")))
+
+    # -- fail-over --------------------------------------------------------------------------
+
+    def _across_servers(self, what: str, attempt: Callable[[_Server], T]) -> T:
+        """Run ``attempt`` on each server in turn until one gives an answer.
+
+        :class:`NotFound` and :class:`StoreFull` move on to the next server and are raised
+        only when no server did better; :class:`_Unavailable` rounds are retried with back-off.
+        """
+        missing: AweError | None = None
+        full: AweError | None = None
+        failures: list[str] = []
+        for round_number in range(self.retries + 1):
+            if round_number:
+                time.sleep(self.backoff * 2 ** (round_number - 1))
+            failures = []
+            for server in self._servers:
+                try:
+                    return attempt(server)
+                except _Unavailable as exc:
+                    log.info("%s: %s", what, exc)
+                    failures.append(str(exc))
+                except NotFound as exc:
+                    missing = missing or exc
+                except StoreFull as exc:
+                    full = full or exc
+            if missing is not None or full is not None:
+                break
+        if full is not None:
+            raise full
+        if missing is not None:
+            raise missing
+        raise StoreUnavailable(f"{what}: no data server answered after {self.retries + 1} "
+                               "rounds: " + "; ".join(failures))
+
+    # -- the protocol ---------------------------------------------------------------------
+
+    def put(self, src: Path, name: str) -> str:
+        """Upload ``src`` as ``name`` to the first server that takes it; return its sha256."""
+        check_name(name)
+        src = Path(src)
+        try:
+            size = src.stat().st_size
+            sha256 = self._hash_file(src, name, size)
+        except OSError as exc:
+            raise StoreError(f"{name}: cannot read {src} ({exc})") from exc
+        return self._across_servers(f"put {name}",
+                                    lambda server: self._put_on(server, src, name, size, sha256))
+
+    def _hash_file(self, src: Path, name: str, size: int) -> str:
+        digest = hashlib.sha256()
+        with open(src, "rb") as stream, \
+                self._progress_for(f"hashing {name}", size) as progress:
+            while chunk := stream.read(CHUNK_SIZE * 4):
+                digest.update(chunk)
+                progress.advance(len(chunk))
+        return digest.hexdigest()
+
+    def _progress_for(self, label: str, size: int) -> Progress:
+        return Progress(label, size, show=self._progress)
+
+    def _put_on(self, server: _Server, src: Path, name: str, size: int, sha256: str) -> str:
+        if size >= PREFLIGHT_SIZE:
+            existing = self._stat(server, name, local_only=True)
+            if existing is not None:
+                if existing.sha256 == sha256:
+                    return sha256
+                raise IntegrityError(
+                    f"{name}: already stored on {server.url} with sha256 {existing.sha256}; "
+                    f"refusing other content (sha256 {sha256}). Stored files are immutable: "
+                    "use a new name.")
+        with open(src, "rb") as stream, \
+                self._progress_for(f"{name} → {server.url}", size) as progress:
+
+            def send(connection: http.client.HTTPConnection) -> None:
+                offset = 0
+                while offset < size:
+                    sent = connection.sock.sendfile(stream, offset,
+                                                    min(SEND_BLOCK, size - offset))
+                    if not sent:
+                        raise BrokenPipeError(f"{src} shrank while being sent")
+                    offset += sent
+                    progress.advance(sent)
+
+            response = self._exchange(server, "PUT", f"/files/{name}", {
+                "Content-Length": str(size), CHECKSUM_HEADER: sha256,
+                "Content-Type": "application/octet-stream"}, send)
+        if response.status not in (200, 201):
+            raise self._failure(server, "PUT", name, response)
+        response.read()
+        return sha256
+
+    def _executor_for_downloads(self) -> ThreadPoolExecutor:
+        with self._executor_lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(4, thread_name_prefix="httpstore")
+            return self._executor
+
+    def get(self, name: str, dst: Path) -> Path:
+        """Download ``name`` to ``dst`` (atomically, sha256 verified); return ``dst``."""
+        check_name(name)
+        dst = Path(dst)
+        return self._across_servers(f"get {name}",
+                                    lambda server: self._get_from(server, name, dst))
+
+    def _receive(self, response: http.client.HTTPResponse, fd: int, size: int,
+                 label: str) -> tuple[str, int]:
+        """Read the body into ``fd``; return its sha256 hex and byte count.
+
+        A worker thread hashes and writes each block while the next one arrives.
+        """
+        digest = hashlib.sha256()
+        executor = self._executor_for_downloads()
+        buffers = [bytearray(RECEIVE_BLOCK), bytearray(RECEIVE_BLOCK)]
+        pending: Future[int] | None = None
+        received = 0
+        with self._progress_for(label, size) as progress:
+            try:
+                index = 0
+                while True:
+                    view = memoryview(buffers[index % 2])
+                    index += 1
+                    count = response.readinto(view)
+                    if pending is not None:
+                        received += pending.result()
+                        pending = None
+                    if not count:
+                        break
+                    pending = executor.submit(hash_and_write, fd, digest, [view[:count]])
+                    progress.advance(count)
+            finally:
+                if pending is not None:
+                    received += pending.result()
+        return digest.hexdigest(), received
+
+    def _get_from(self, server: _Server, name: str, dst: Path) -> Path:
+        response = self._exchange(server, "GET", f"/files/{name}")
+        if response.status != 200:
+            raise self._failure(server, "GET", name, response)
+        expected = response.getheader(CHECKSUM_HEADER, "")
+        size = int(response.getheader("Content-Length", "-1"))
+        fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.")
+        try:
+            try:
+                found, received = self._receive(response, fd, size, f"{name} ← {server.url}")
+            except (OSError, http.client.HTTPException) as exc:
+                server.drop()
+                if isinstance(exc, OSError) and not isinstance(exc, ConnectionError | TimeoutError):
+                    raise StoreError(f"{name}: cannot write {dst} ({exc})") from exc
+                raise _Unavailable(f"{server.url}: GET {name} broke off: {exc!r}") from exc
+            if received != size:
+                server.drop()
+                raise _Unavailable(f"{server.url}: GET {name}: {received} of {size} bytes")
+            if found != expected:
+                self._report_corrupt(server, name)
+                raise _Unavailable(f"{server.url}: GET {name}: content has sha256 {found}, the "
+                                   f"server recorded {expected}; reported, trying elsewhere")
+            os.replace(tmp, dst)
+        finally:
+            os.close(fd)
+            Path(tmp).unlink(missing_ok=True)
+        return dst
+
+    def _report_corrupt(self, server: _Server, name: str) -> None:
+        """Ask ``server`` to re-hash ``name`` (it quarantines and heals a bad copy)."""
+        try:
+            response = self._exchange(server, "POST", f"/verify/{name}")
+            log.warning("%s on %s failed its checksum; the server's verification: %s %s",
+                        name, server.url, response.status, response.read()[:500])
+        except _Unavailable as exc:
+            log.warning("%s on %s failed its checksum and cannot be verified: %s", name,
+                        server.url, exc)
+
+    def open(self, name: str) -> BinaryIO:
+        """Stream ``name``; reading to the end verifies its sha256."""
+        check_name(name)
+
+        def attempt(server: _Server) -> BinaryIO:
+            connection = server.new_connection()
+            try:
+                connection.putrequest("GET", f"{server.prefix}/files/{name}",
+                                      skip_accept_encoding=True)
+                for key, value in self._headers().items():
+                    connection.putheader(key, value)
+                connection.endheaders()
+                response = connection.getresponse()
+            except (OSError, http.client.HTTPException) as exc:
+                connection.close()
+                raise _Unavailable(f"{server.url}: GET {name}: {exc!r}") from exc
+            if response.status != 200:
+                error = self._failure(server, "GET", name, response)
+                connection.close()
+                raise error
+            return VerifyingReader(_Download(response, connection),  # type: ignore[arg-type]
+                                   response.getheader(CHECKSUM_HEADER, ""),
+                                   f"{name} from {server.url}")
+
+        return self._across_servers(f"open {name}", attempt)
+
+    def exists(self, name: str) -> bool:
+        """Whether any server (or a peer of one) holds ``name``."""
+        check_name(name)
+
+        def attempt(server: _Server) -> bool:
+            if self._stat(server, name) is None:
+                raise NotFound(name)
+            return True
+
+        try:
+            return self._across_servers(f"exists {name}", attempt)
+        except NotFound:
+            return False
+
+    def checksum(self, name: str) -> str:
+        """The recorded sha256 of ``name``."""
+        check_name(name)
+
+        def attempt(server: _Server) -> str:
+            found = self._stat(server, name)
+            if found is None:
+                raise NotFound(f"{name}: no such file on {server.url} or its peers")
+            return found.sha256
+
+        return self._across_servers(f"checksum {name}", attempt)
+
+    def read_range(self, name: str, offset: int, size: int) -> bytes:
+        """``size`` bytes of ``name`` from ``offset`` (fewer at the end), by an HTTP Range."""
+        check_name(name)
+        if offset < 0 or size < 0:
+            raise StoreRequestError(f"{name}: byte range needs offset >= 0 and size >= 0, "
+                                    f"found offset={offset} size={size}")
+        if size == 0:
+            if not self.exists(name):
+                raise NotFound(f"{name}: no such file on {', '.join(self.urls)}")
+            return b""
+
+        def attempt(server: _Server) -> bytes:
+            response = self._exchange(server, "GET", f"/files/{name}",
+                                      {"Range": f"bytes={offset}-{offset + size - 1}"})
+            if response.status == 416:
+                response.read()
+                return b""
+            if response.status != 206:
+                if response.status == 200:
+                    server.drop()
+                    raise _Unavailable(f"{server.url}: GET {name} ignored the byte range")
+                raise self._failure(server, "GET", name, response)
+            try:
+                return response.read()
+            except (OSError, http.client.HTTPException) as exc:
+                server.drop()
+                raise _Unavailable(f"{server.url}: GET {name} range broke off: {exc!r}") \
+                    from exc
+
+        return self._across_servers(f"read_range {name}", attempt)
+
+    def delete(self, name: str) -> None:
+        """Delete ``name`` everywhere (needs the service token; the server tells its peers)."""
+        check_name(name)
+
+        def attempt(server: _Server) -> None:
+            response = self._exchange(server, "DELETE", f"/files/{name}")
+            if response.status != 200:
+                raise self._failure(server, "DELETE", name, response)
+            log.info("deleted %s: %s", name, response.read().decode(errors="replace"))
+
+        self._across_servers(f"delete {name}", attempt)
+
+    # -- administration (one server: the first that answers) -------------------------------
+
+    def _json(self, method: str, path: str, body: object | None = None) -> object:
+        payload = json.dumps(body).encode() if body is not None else None
+
+        def attempt(server: _Server) -> object:
+            headers = {"Content-Length": str(len(payload)),
+                       "Content-Type": "application/json"} if payload is not None else None
+            response = self._exchange(
+                server, method, path, headers,
+                (lambda connection: connection.send(payload)) if payload is not None else None)
+            if response.status != 200:
+                raise self._failure(server, method, path, response)
+            text = response.read().decode()
+            if response.getheader("Content-Type", "").startswith("application/x-ndjson"):
+                return [json.loads(line) for line in text.splitlines() if line.strip()]
+            return json.loads(text)
+
+        return self._across_servers(f"{method} {path}", attempt)
+
+    def health(self) -> dict[str, object]:
+        """The first answering server's ``/health``: space and counters."""
+        return self._json("GET", "/health")  # type: ignore[return-value]
+
+    def list_files(self, older_than: float = 0.0) -> Iterator[StoredFile]:
+        """The files the first answering server holds, stored ``older_than`` s ago or more."""
+        for item in self._json("GET", f"/files?older_than={older_than:g}"):  # type: ignore
+            yield StoredFile(item["name"], int(item["size"]), float(item["stored"]))
+
+    def collect(self, names: Sequence[str], older_than: float) -> dict[str, object]:
+        """Delete ``names`` (older than ``older_than`` s) on the first answering server only."""
+        for name in names:
+            check_name(name)
+        return self._json("POST", "/gc", {"names": list(names),  # type: ignore[return-value]
+                                          "older_than": older_than})
+
