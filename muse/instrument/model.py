@@ -102,17 +102,17 @@ class HotColumn:
 class SliceModel:
     """One slice on the CCD: edge polynomials in trimmed y and its relative light.
 
-    ``left`` and ``right`` are the half-light edges (coefficients in ascending powers of
+    ``left`` and ``right`` are the edges of the light (coefficients in ascending powers of
     trimmed 1-based y); the centre is their mean. ``throughput`` scales the whole slice;
-    the illumination varies linearly across the slice by ``illumination_slope`` per half width
-    (positive: brighter to the right).
+    across the slice the light falls symmetrically by ``illumination_bow`` towards the edges
+    (``1 - bow ((x - centre) / half width)²``), so the centre is where the light is centred.
     """
 
     slice_no: int
     left: tuple[float, ...]
     right: tuple[float, ...]
     throughput: float
-    illumination_slope: float
+    illumination_bow: float
 
     def left_edge(self, y: np.ndarray | float) -> np.ndarray:
         """Left edge x at trimmed row(s) ``y``."""
@@ -209,7 +209,7 @@ class IfuModel:
         """Relative light of the 48 slices on the trimmed CCD (float64, 1 on a plateau).
 
         The sum over slices of the blurred, pixel-integrated top hat between the edges, times
-        slice throughput and the illumination slope across the slice; without lamp spectrum,
+        slice throughput and the illumination bow across the slice; without lamp spectrum,
         IFU throughput and pixel response.
         """
         detector, layout = geometry.detector, geometry.slices
@@ -221,27 +221,30 @@ class IfuModel:
             left, right = model.left_edge(y), model.right_edge(y)
             first = max(1, int(np.floor(left.min() - reach)))
             last = min(nx, int(np.ceil(right.max() + reach)))
+            profile = pixel_box_profile(first, last, left[:, None], right[:, None],
+                                        layout.edge_sigma_px)
             x = np.arange(first, last + 1, dtype=np.float64)[None, :]
-            profile = pixel_box_profile(x, left[:, None], right[:, None], layout.edge_sigma_px)
             centre = (left + right)[:, None] / 2
             half_width = (right - left)[:, None] / 2
-            across = 1.0 + model.illumination_slope * (x - centre) / half_width
+            across = 1.0 - model.illumination_bow * ((x - centre) / half_width) ** 2
             light[:, first - 1:last] += model.throughput * profile * across
         return light
 
 
-def pixel_box_profile(x: np.ndarray, left: np.ndarray, right: np.ndarray,
-                      sigma: float) -> np.ndarray:
-    """Mean over pixel ``[x - ½, x + ½]`` of a unit top hat ``[left, right]`` blurred by σ.
+def pixel_box_profile(first: int, last: int, left: np.ndarray | float,
+                      right: np.ndarray | float, sigma: float) -> np.ndarray:
+    """Mean over each pixel ``first..last`` of a unit top hat ``[left, right]`` blurred by σ.
 
-    Exact: the pixel integral of ``Φ((u - a)/σ)`` is ``σ (G(t₊) - G(t₋))`` with
-    ``G(t) = t Φ(t) + φ(t)``. At an isolated edge the value is ½ where the pixel centre sits on
-    the edge, so half-light edges are the truth for edge finders.
+    Pixel ``x`` covers ``[x - ½, x + ½]``; ``left`` and ``right`` broadcast against the pixel
+    axis (the last one). Exact: the integral of ``Φ((u - a)/σ)`` up to ``u`` is
+    ``σ G((u - a)/σ)`` with ``G(t) = t Φ(t) + φ(t)``, evaluated once per pixel boundary. At an
+    isolated edge the value is ½ where the pixel centre sits on the edge, so half-light edges
+    are the truth for edge finders.
     """
-    def integral_of_step(edge: np.ndarray) -> np.ndarray:
-        upper = (x + 0.5 - edge) / sigma
-        lower = (x - 0.5 - edge) / sigma
-        return sigma * (_g(upper) - _g(lower))
+    boundaries = np.arange(first, last + 2, dtype=np.float64) - 0.5
+
+    def integral_of_step(edge: np.ndarray | float) -> np.ndarray:
+        return sigma * np.diff(_g((boundaries - np.asarray(edge)) / sigma), axis=-1)
 
     return integral_of_step(left) - integral_of_step(right)
 
@@ -447,7 +450,7 @@ def _draw_slices(rng: np.random.Generator, geometry: Geometry) -> tuple[SliceMod
             left=_in_trimmed_y(centre - half, ny),
             right=_in_trimmed_y(centre + half, ny),
             throughput=float(np.clip(1.0 + 0.05 * rng.standard_normal(), 0.8, 1.2)),
-            illumination_slope=float(rng.uniform(-0.03, 0.03)),
+            illumination_bow=float(rng.uniform(0.0, 0.02)),
         ))
     return tuple(slices)
 

@@ -106,7 +106,7 @@ def render_raw(model: InstrumentModel, ifu: int, frame: FrameTruth, *,
     if frame.lamp_scale > 0 and frame.exptime > 0:
         if flat_rate is None:
             raise ValueError(f"{frame.file}: a lit frame needs the flat rate of {extname(ifu)}")
-        electrons = flat_rate * (frame.exptime * frame.lamp_scale)
+        electrons = flat_rate.astype(np.float64) * (frame.exptime * frame.lamp_scale)
         if rng is not None:
             electrons = rng.poisson(electrons)
         for port in ifu_model.ports:
@@ -121,7 +121,9 @@ def render_raw(model: InstrumentModel, ifu: int, frame: FrameTruth, *,
 
 def digitise(raw: np.ndarray) -> np.ndarray:
     """Round to the nearest adu and clip to the 16-bit range (saturation at 65535)."""
-    return np.clip(np.rint(raw), 0, SATURATION).astype(np.uint16)
+    rounded = np.rint(raw)
+    np.clip(rounded, 0.0, float(SATURATION), out=rounded)
+    return rounded.astype(np.uint16)
 
 
 @dataclass(frozen=True)
