@@ -25,6 +25,7 @@ __all__ = [
     "JobFailed",
     "NotFound",
     "PermissionDenied",
+    "PersistenceError",
     "PlanStopped",
     "QcFailed",
     "QueryError",
@@ -157,6 +158,12 @@ class JobFailed(DpuError):
     """A processing job ended in the failed state."""
 
     error_type = "JobFailed"
+
+
+class PersistenceError(AweError, TypeError):
+    """A persistent class is declared wrongly, or an attribute gets a value of the wrong kind."""
+
+    error_type = "PersistenceError"
 
 
 class StoreRequestError(StoreError):

@@ -1,1 +1,49 @@
-"""SQLAlchemy Core layer: engines, table mapping, schema evolution, roles (no MUSE knowledge)."""
+"""SQLAlchemy Core layer: engines, table mapping, ids, sites, schema creation (no MUSE knowledge).
+
+- :func:`connect` → :class:`Database` (engine, backend, tables, id allocator).
+- Specs (:class:`TableSpec`, :class:`ColumnSpec`) are what the persistent layer declares;
+  :func:`build_metadata` turns the registered specs into Core tables and
+  :func:`ensure_schema` creates what a database lacks.
+- One module per backend under :mod:`common.database.backends`.
+
+Left out here, by design: schema evolution (``evolution.py``) and roles and row-level
+security, which are their own parts of DESIGN §3.
+"""
+
+from __future__ import annotations
+
+from common.database.catalogue import ID_BLOCK, OBJECT_TABLE, SITE_TABLE
+from common.database.engine import Database, connect, database_url
+from common.database.ids import SITE_SHIFT, site_of
+from common.database.mapping import build_metadata, build_table
+from common.database.naming import column_name, list_table_name, table_name
+from common.database.registry import register_tables, registered_tables
+from common.database.schema import ensure_schema
+from common.database.sites import register_site, registered_sites
+from common.database.spec import ColumnSpec, TableSpec
+from common.database.statements import StatementLog, count_statements
+
+__all__ = [
+    "ID_BLOCK",
+    "OBJECT_TABLE",
+    "SITE_SHIFT",
+    "SITE_TABLE",
+    "ColumnSpec",
+    "Database",
+    "StatementLog",
+    "TableSpec",
+    "build_metadata",
+    "build_table",
+    "column_name",
+    "connect",
+    "count_statements",
+    "database_url",
+    "ensure_schema",
+    "list_table_name",
+    "register_site",
+    "register_tables",
+    "registered_sites",
+    "registered_tables",
+    "site_of",
+    "table_name",
+]

@@ -1,0 +1,200 @@
+"""The one-pass metaclass: collect ``persistent`` attributes, check them, register the class.
+
+For each new class the MRO is walked once to collect the persistent attributes of the bases;
+then the class's own attributes are checked:
+
+- an attribute that shadows one of a base (persistent or not) is refused, naming attribute,
+  class and base;
+- a name that is no identifier, starts with ``_``, or is a reserved word of SQLite, PostgreSQL
+  or Oracle is refused (``file_size``, not ``size``);
+- two attributes mapping to the same column (``DATE_OBS`` and ``date_obs``) are refused.
+
+Classes are registered by name (a second class of the same name is refused) and get their own
+``NotFound`` (a subclass of their bases' ``NotFound`` and of :class:`common.errors.NotFound`).
+A concrete class (not declared with ``abstract=True``) registers its table specs with
+:mod:`common.database`: one table with every column, inherited ones included, and one table
+per list attribute.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from common.database import ColumnSpec, TableSpec, column_name, register_tables
+from common.database.naming import is_identifier, is_reserved, list_table_name, table_name
+from common.errors import NotFound, PersistenceError
+from common.persistent.expressions import QUERY_METHODS
+from common.persistent.properties import (
+    INDEXED_NAMES,
+    MUTABLE_FIELDS,
+    SYSTEM_FIELDS,
+    persistent,
+)
+
+__all__ = ["PersistentMeta", "concrete_classes", "persistent_class", "persistent_classes"]
+
+_CLASSES: dict[str, PersistentMeta] = {}
+_CONCRETE: dict[type, tuple[PersistentMeta, ...]] = {}
+_LOCK = threading.RLock()
+
+
+def persistent_class(name: str) -> PersistentMeta:
+    """The registered persistent class called ``name`` (LookupError when there is none)."""
+    try:
+        return _CLASSES[name]
+    except KeyError:
+        raise LookupError(f"no persistent class {name!r} is declared") from None
+
+
+def persistent_classes() -> dict[str, PersistentMeta]:
+    """Every registered persistent class by name."""
+    with _LOCK:
+        return dict(_CLASSES)
+
+
+def concrete_classes(cls: type) -> tuple[PersistentMeta, ...]:
+    """``cls`` and its registered subclasses that have a table, in registration order."""
+    found = _CONCRETE.get(cls)
+    if found is None:
+        with _LOCK:
+            found = tuple(klass for klass in _CLASSES.values()
+                          if issubclass(klass, cls) and klass.__awe_table__ is not None)
+            _CONCRETE[cls] = found
+    return found
+
+
+def _collect_inherited(cls: type) -> dict[str, persistent]:
+    """The persistent attributes of the bases, walking the MRO once (top first)."""
+    collected: dict[str, persistent] = {}
+    for klass in reversed(cls.__mro__[1:]):
+        for key, value in vars(klass).items():
+            if not isinstance(value, persistent):
+                continue
+            previous = collected.get(key)
+            if previous is not None and previous is not value:
+                raise PersistenceError(
+                    f"{cls.__name__}: attribute {key!r} is declared by both "
+                    f"{previous.owner.__name__} and {value.owner.__name__}")
+            collected[key] = value
+    return collected
+
+
+def _check_own(cls: type, own: dict[str, persistent], inherited: dict[str, persistent]) -> None:
+    name = cls.__name__
+    for key in vars(cls):
+        if key in inherited:
+            raise PersistenceError(
+                f"{name}.{key} shadows the persistent attribute {key!r} of its base "
+                f"{inherited[key].owner.__name__}; give it another name")
+    for key in own:
+        for base in cls.__mro__[1:]:
+            if key in vars(base):
+                raise PersistenceError(
+                    f"{name}.{key} shadows the attribute {key!r} of its base {base.__name__}; "
+                    "give it another name")
+        if not is_identifier(key):
+            raise PersistenceError(f"{name}.{key}: an attribute name is a letter followed by "
+                                   "letters, digits or '_'")
+        if key in QUERY_METHODS:
+            raise PersistenceError(f"{name}.{key}: {key!r} is a query method of every column; "
+                                   "choose another name")
+        if is_reserved(key):
+            raise PersistenceError(
+                f"{name}.{key}: {column_name(key)!r} is a reserved word of SQLite, PostgreSQL "
+                f"or Oracle; choose another name (e.g. 'file_size', not 'size')")
+    columns: dict[str, str] = {}
+    for key in (*inherited, *own):
+        column = column_name(key)
+        if column in columns:
+            raise PersistenceError(f"{name}: attributes {columns[column]!r} and {key!r} map to "
+                                   f"the same column {column!r}")
+        columns[column] = key
+
+
+def _column_spec(prop: persistent) -> ColumnSpec:
+    if prop.name == "object_id":
+        return ColumnSpec("object_id", "link", nullable=False, doc=prop.doc)
+    return ColumnSpec(
+        column_name(prop.name), prop.kind, length=prop.length,
+        nullable=prop.name not in SYSTEM_FIELDS,
+        index=prop.index or prop.is_link or prop.name in INDEXED_NAMES,
+        unique=prop.unique, default=prop.default, doc=prop.doc,
+    )
+
+
+def _list_spec(cls: type, prop: persistent) -> TableSpec:
+    return TableSpec(
+        list_table_name(cls.__name__, prop.name),
+        (
+            ColumnSpec("object_id", "link", nullable=False, doc="the owning object"),
+            ColumnSpec("position", "int", nullable=False, doc="0-based position in the list"),
+            ColumnSpec("value", prop.kind, length=prop.length, nullable=False,
+                       index=prop.kind == "link", doc=prop.doc),
+        ),
+        primary_key=("object_id", "position"),
+        owner=cls.__name__,
+        role="list",
+        doc=f"{cls.__name__}.{prop.name}: {prop.doc}",
+    )
+
+
+def _not_found_class(cls: type) -> type[NotFound]:
+    parents = tuple(dict.fromkeys(
+        base.NotFound for base in cls.__bases__ if isinstance(base, PersistentMeta)))
+    return type("NotFound", parents or (NotFound,),
+                {"__module__": cls.__module__, "__qualname__": f"{cls.__qualname__}.NotFound",
+                 "__doc__": f"No {cls.__name__} matches (or it is not visible)."})
+
+
+class PersistentMeta(type):
+    """Metaclass of :class:`~common.persistent.objects.DBObject` and every persistent class."""
+
+    def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], *,
+                abstract: bool = False, **kwargs: Any) -> PersistentMeta:
+        """Create, check and register the class (``abstract=True``: no table)."""
+        cls = super().__new__(mcs, name, bases, namespace, **kwargs)
+        inherited = _collect_inherited(cls)
+        own = {key: value for key, value in namespace.items() if isinstance(value, persistent)}
+        _check_own(cls, own, inherited)
+        properties = {**inherited, **own}
+        cls.__awe_properties__ = properties
+        cls.__awe_table__ = None if abstract else table_name(name)
+        scalars = tuple(key for key, prop in properties.items() if not prop.is_list)
+        cls.__awe_columns__ = scalars
+        cls.__awe_links__ = tuple(key for key, prop in properties.items() if prop.is_link)
+        cls.__awe_lists__ = tuple(key for key, prop in properties.items() if prop.is_list)
+        cls.__awe_dicts__ = tuple(key for key, prop in properties.items() if prop.kind == "dict"
+                                  and not prop.is_list)
+        cls.__awe_mutable__ = tuple((key, scalars.index(key)) for key in scalars
+                                    if key in MUTABLE_FIELDS)
+        cls.__awe_insert__ = (
+            tuple((key, column_name(key)) for key in scalars if not properties[key].is_link),
+            tuple((key, column_name(key)) for key in cls.__awe_links__))
+        cls.__awe_list_tables__ = {} if abstract else {
+            key: list_table_name(name, key) for key in cls.__awe_lists__}
+        cls.NotFound = _not_found_class(cls)
+        with _LOCK:
+            existing = _CLASSES.get(name)
+            if existing is not None:
+                raise PersistenceError(
+                    f"persistent class {name} ({cls.__module__}) is already declared in "
+                    f"{existing.__module__}; class names are unique")
+            if not abstract:
+                register_tables(
+                    TableSpec(cls.__awe_table__,
+                              tuple(_column_spec(properties[key]) for key in scalars),
+                              primary_key=("object_id",), owner=name,
+                              doc=(cls.__doc__ or "").strip().split("\n")[0]),
+                    *(_list_spec(cls, properties[key]) for key in cls.__awe_lists__))
+            _CLASSES[name] = cls
+            _CONCRETE.clear()
+        return cls
+
+    def __getattr__(cls, name: str) -> Any:
+        """Refuse an unknown class attribute, listing the persistent ones."""
+        properties = cls.__dict__.get("__awe_properties__")
+        if properties is None or name.startswith("_"):
+            raise AttributeError(name)
+        raise AttributeError(f"{cls.__name__} has no attribute {name!r}; its persistent "
+                             f"attributes are {', '.join(properties)}")

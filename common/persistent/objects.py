@@ -1,0 +1,243 @@
+"""``DBObject`` and ``DataObject``: the bases of every persistent class.
+
+``DBObject`` carries the system fields (``object_id``, ``creator``, ``project``,
+``privileges``, ``creation_date``), construction ``Cls(attr=value, …)``, commit, lookup and the
+audited mutators. A committed object is immutable: assigning a persistent attribute raises
+:class:`~common.errors.ImmutableError`; ``is_valid``, ``qc_override``, ``timestamp_start``,
+``timestamp_end`` and ``privileges`` change only through :meth:`DBObject.set_valid`,
+:meth:`DBObject.override_qc`, :meth:`DBObject.set_validity` and :meth:`DBObject.publish`,
+each writing an ``AuditRecord`` per field in the same transaction.
+
+``DataObject`` adds a file in the logical store: :meth:`DataObject.store` puts it there
+(name, size and sha256 recorded), :meth:`DataObject.retrieve` gets it back, verified;
+commit refuses a DataObject whose file is not in the store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, ClassVar
+
+from common.config import MAX_PRIVILEGES
+from common.database.naming import snake_case
+from common.errors import ImmutableError, IntegrityError, PersistenceError, StoreError
+from common.persistent.commit import commit, mutate
+from common.persistent.loading import load_ids
+from common.persistent.meta import PersistentMeta
+from common.persistent.properties import persistent
+from common.persistent.query import Query
+from common.persistent.session import current_session
+
+__all__ = ["DBObject", "DataObject"]
+
+_SET_BY_COMMIT = frozenset({"object_id", "creator", "creation_date"})
+_MUTATORS = {"is_valid": "set_valid(n, reason)", "qc_override": "override_qc(reason)",
+             "timestamp_start": "set_validity(start, end, reason)",
+             "timestamp_end": "set_validity(start, end, reason)",
+             "privileges": "publish(level)"}
+VALIDITY_STATES = (0, 1, 2)
+
+
+class DBObject(metaclass=PersistentMeta, abstract=True):
+    """A persistent object: its class is a table, its attributes columns, itself a row."""
+
+    object_id = persistent("object id: site_id << 48 | n, set by commit", int)
+    creator = persistent("who committed the object", str, length=63)
+    project = persistent("the project the object belongs to", str, length=63)
+    privileges = persistent("who may see it: 1 creator, 2 project, 3 all users, 4-5 published",
+                            int)
+    creation_date = persistent("when the object was committed (naive UTC)", dt.datetime)
+    __awe_value__: ClassVar[bool] = False
+
+    def __init__(self, **values: Any) -> None:
+        properties = type(self).__awe_properties__
+        own = self.__dict__
+        for name, prop in properties.items():
+            own[name] = prop.initial()
+        for name, value in values.items():
+            if name not in properties:
+                raise PersistenceError(
+                    f"{type(self).__name__} has no persistent attribute {name!r}; it has "
+                    f"{', '.join(properties)}")
+            setattr(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        prop = type(self).__awe_properties__.get(name)
+        if prop is None:
+            object.__setattr__(self, name, value)
+            return
+        values = self.__dict__
+        if "_awe_batch" in values:
+            hint = (f"; it changes only through {_MUTATORS[name]}" if name in _MUTATORS
+                    else "")
+            raise ImmutableError(f"{type(self).__name__} {values['object_id']:#018x} is "
+                                 f"committed and immutable: cannot set {name}{hint}")
+        if name in _SET_BY_COMMIT:
+            raise PersistenceError(f"{type(self).__name__}.{name} is set by commit")
+        values[name] = prop.check(value)
+
+    def __repr__(self) -> str:
+        object_id = self.__dict__.get("object_id")
+        state = "" if self.is_committed else " uncommitted"
+        shown = "no id" if object_id is None else f"{object_id:#018x}"
+        return f"<{type(self).__name__} {shown}{state}>"
+
+    @property
+    def is_committed(self) -> bool:
+        """Whether the object is in the database (and so immutable)."""
+        return "_awe_batch" in self.__dict__
+
+    def assign_id(self) -> int:
+        """The object's id, allocated now if it has none (products need it for their name)."""
+        values = self.__dict__
+        if values["object_id"] is None:
+            values["object_id"] = current_session().database.allocate_ids(1)[0]
+        return values["object_id"]
+
+    def commit(self) -> Any:
+        """Commit this object and every uncommitted object it links to, in one transaction.
+
+        Returns the committed object (for a parameter set, the equal one already committed).
+        """
+        return commit(self)[0]
+
+    @classmethod
+    def select_all(cls) -> Query:
+        """Every object of this class and its subclasses."""
+        return Query(cls)
+
+    @classmethod
+    def get(cls, object_id: int) -> Any:
+        """The object of this class (or a subclass) with ``object_id``; refreshes it."""
+        if isinstance(object_id, str):
+            object_id = int(object_id, 0)
+        found = load_ids(current_session(), cls, [object_id]).get(object_id)
+        if found is None:
+            raise cls.NotFound(f"no {cls.__name__} with object_id {object_id:#018x} (or it "
+                               "is not visible)")
+        return found
+
+    # -- audited mutators ---------------------------------------------------------------
+
+    def _mutate(self, method: str, changes: dict[str, Any], reason: str) -> None:
+        cls = type(self)
+        missing = [name for name in changes if name not in cls.__awe_properties__]
+        if missing:
+            raise PersistenceError(f"{cls.__name__}.{method}: the class has no "
+                                   f"{' or '.join(missing)} attribute")
+        if not self.is_committed:
+            raise PersistenceError(f"{cls.__name__}.{method}: the object is not committed; "
+                                   f"set {', '.join(changes)} directly before commit")
+        if not isinstance(reason, str) or not reason.strip():
+            raise PersistenceError(f"{cls.__name__}.{method}: a reason is required (the "
+                                   "audit record keeps it)")
+        checked = {name: cls.__awe_properties__[name].check(value)
+                   for name, value in changes.items()}
+        mutate(self, checked, reason.strip())
+
+    def set_valid(self, is_valid: int, reason: str) -> None:
+        """Set ``is_valid`` (0 invalid, 1 valid, 2 proposed for promotion), audited."""
+        if is_valid not in VALIDITY_STATES or isinstance(is_valid, bool):
+            raise PersistenceError(f"{type(self).__name__}.set_valid: expected 0, 1 or 2, "
+                                   f"found {is_valid!r}")
+        self._mutate("set_valid", {"is_valid": is_valid}, reason)
+
+    def override_qc(self, reason: str) -> None:
+        """Accept the object despite its QC flags (``qc_override`` = True), audited."""
+        self._mutate("override_qc", {"qc_override": True}, reason)
+
+    def set_validity(self, start: dt.datetime, end: dt.datetime | None, reason: str) -> None:
+        """Set the validity range ``[start, end)`` (``end`` None: open), audited."""
+        if not isinstance(start, dt.datetime) or (end is not None and
+                                                  not isinstance(end, dt.datetime)):
+            raise PersistenceError(f"{type(self).__name__}.set_validity: expected datetimes, "
+                                   f"found {start!r} and {end!r}")
+        if end is not None and end <= start:
+            raise PersistenceError(f"{type(self).__name__}.set_validity: the end {end} is not "
+                                   f"after the start {start}")
+        self._mutate("set_validity", {"timestamp_start": start, "timestamp_end": end}, reason)
+
+    def publish(self, level: int, reason: str = "") -> None:
+        """Set the visibility ``privileges`` to ``level`` (1-5), audited."""
+        if isinstance(level, bool) or not isinstance(level, int) or \
+                not 1 <= level <= MAX_PRIVILEGES:
+            raise PersistenceError(f"{type(self).__name__}.publish: expected a level 1-"
+                                   f"{MAX_PRIVILEGES}, found {level!r}")
+        self._mutate("publish", {"privileges": level}, reason or f"published at level {level}")
+
+
+class DataObject(DBObject, abstract=True):
+    """A persistent object with a file in the logical store.
+
+    ``product_category`` (the ESO PRO.CATG of a product class, set by the data model) makes
+    product names ``<PRO.CATG>-<ifu:02d>.<object_id:016x>.fits``; other classes get
+    ``<snake_case class>.<object_id:016x><suffix>`` from :meth:`make_filename`, the hook a
+    class overrides for its own names. A ``filename`` set before :meth:`store` (a raw file's
+    ARCFILE) is kept.
+    """
+
+    filename = persistent("name of the file in the store", str, length=255)
+    file_size = persistent("size of the file in bytes", int)
+    checksum = persistent("sha256 of the file (hex)", str, length=64)
+    product_category: ClassVar[str | None] = None
+    __awe_stored__: ClassVar[bool] = True
+
+    def make_filename(self, source: Path) -> str:
+        """The store name of this object's file (allocates the object id)."""
+        object_id = self.assign_id()
+        if self.product_category:
+            ifu = self.__dict__.get("ifu")
+            if isinstance(ifu, int):
+                return f"{self.product_category}-{ifu:02d}.{object_id:016x}.fits"
+            return f"{self.product_category}.{object_id:016x}.fits"
+        return f"{snake_case(type(self).__name__)}.{object_id:016x}{source.suffix}"
+
+    def store(self, path: str | Path) -> str:
+        """Put the file at ``path`` into the store; return its name.
+
+        Records name, size and sha256; commit afterwards.
+        """
+        source = Path(path)
+        if self.is_committed:
+            raise ImmutableError(f"{self!r} is committed; its file cannot be replaced")
+        if not source.is_file():
+            raise StoreError(f"{type(self).__name__}.store: {source} is not a file")
+        name = self.__dict__["filename"] or self.make_filename(source)
+        size = source.stat().st_size
+        digest = current_session().store.put(source, name)
+        values = self.__dict__
+        values["filename"], values["file_size"], values["checksum"] = name, size, digest
+        return name
+
+    def check_stored(self, store: Any) -> None:
+        """Refuse (before commit) a file that is not in ``store`` or differs from the record."""
+        name = self.__dict__["filename"]
+        if name is None or self.__dict__["checksum"] is None:
+            raise StoreError(f"{self!r}: no file was stored; call store(path) before commit()")
+        if not store.exists(name):
+            raise StoreError(f"{self!r}: file {name} is not in the store; call store(path) "
+                             "before commit()")
+        found = store.checksum(name)
+        if found != self.__dict__["checksum"]:
+            raise IntegrityError(f"{self!r}: file {name} in the store has sha256 {found}, the "
+                                 f"object records {self.__dict__['checksum']}")
+
+    def retrieve(self, dst: str | Path | None = None) -> Path:
+        """Get the file from the store, checksum verified; return its path.
+
+        ``dst`` is a file path or a directory (default: the current directory).
+        """
+        name = self.__dict__["filename"]
+        if name is None:
+            raise StoreError(f"{self!r} has no file")
+        target = Path.cwd() if dst is None else Path(dst)
+        if target.is_dir():
+            target = target / name
+        store = current_session().store
+        found = store.checksum(name)
+        if found != self.__dict__["checksum"]:
+            raise IntegrityError(f"{self!r}: file {name} in the store has sha256 {found}, the "
+                                 f"object records {self.__dict__['checksum']}")
+        return store.get(name, target)
+

@@ -1,0 +1,302 @@
+"""The two-faced ``persistent`` descriptor: a query column on the class, the value on an instance.
+
+``persistent(doc, type, default, *, fits=None, length=None, index=False, unique=False)``:
+
+- ``type`` is ``int``, ``float``, ``str``, ``bool``, ``datetime``, ``date``, ``dict`` (JSON, not
+  queryable) or a persistent class (a **link**; its name as a string for a class declared
+  later). A default of ``[]`` makes a **list**: an ordered association table of ``type``.
+- ``fits`` names the FITS keyword the value is read from; ``length`` bounds a string (default
+  255, at most 4000); ``index`` asks for an index (links, ``night``, ``ifu``,
+  ``timestamp_start/_end``, ``creation_date`` and ``filename`` always get one); ``unique``
+  asks for a unique constraint.
+
+On the class, ``MasterBias.ifu`` is an :class:`~common.persistent.expressions.Attribute`
+(``MasterBias.ifu == 5`` is a query). On an instance, scalar values live in the instance
+``__dict__`` (plain attribute speed); links and lists are data descriptors that load lazily,
+for the whole batch the object was loaded with. Values are checked when assigned (see
+:meth:`persistent.check`): a wrong kind raises :class:`~common.errors.PersistenceError` naming
+class, attribute, what was expected and what was found.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import numbers
+from collections.abc import Mapping
+from typing import Any
+
+from common.database.spec import DEFAULT_STRING_LENGTH, MAX_STRING_LENGTH
+from common.errors import PersistenceError
+
+__all__ = [
+    "INDEXED_NAMES",
+    "MUTABLE_FIELDS",
+    "SYSTEM_FIELDS",
+    "LinkProperty",
+    "ListProperty",
+    "WrongValue",
+    "persistent",
+]
+
+# Set by commit, identical in every class table and in awe_object (with class_name).
+SYSTEM_FIELDS = ("object_id", "creator", "project", "privileges", "creation_date")
+# The only fields a committed object may change, each through an audited method.
+MUTABLE_FIELDS = frozenset({"is_valid", "qc_override", "timestamp_start", "timestamp_end",
+                            "privileges"})
+INDEXED_NAMES = frozenset({"night", "ifu", "timestamp_start", "timestamp_end",
+                           "creation_date", "filename"})
+
+_KIND_OF_TYPE: dict[type, str] = {
+    int: "int", float: "float", str: "str", bool: "bool", dt.datetime: "datetime",
+    dt.date: "date", dict: "dict",
+}
+
+
+class WrongValue(Exception):
+    """Internal: a value does not fit an attribute; the text says what was expected."""
+
+
+def _found(value: object) -> str:
+    return f"{value!r} ({type(value).__name__})"
+
+
+def _check_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise WrongValue("an integer")
+    return int(value)
+
+
+def _check_float(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise WrongValue("a number")
+    number = float(value)
+    if math.isnan(number):
+        raise WrongValue("a number, not NaN (use None for a missing value)")
+    return number
+
+
+def _check_bool(value: Any) -> bool:
+    if isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind", "") == "b":
+        return bool(value)
+    raise WrongValue("True or False")
+
+
+def _check_datetime(value: Any) -> dt.datetime:
+    if not isinstance(value, dt.datetime):
+        raise WrongValue("a datetime (naive UTC)")
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
+def _check_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise WrongValue("a date (not a datetime)")
+    return value
+
+
+def _check_dict(value: Any) -> dict:
+    if not isinstance(value, Mapping):
+        raise WrongValue("a dict of JSON values")
+    try:
+        return json.loads(json.dumps(dict(value), allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        raise WrongValue(f"a dict of JSON values ({exc})") from None
+
+
+_CHECKS = {"int": _check_int, "float": _check_float, "bool": _check_bool,
+           "datetime": _check_datetime, "date": _check_date, "dict": _check_dict}
+
+
+class persistent:
+    """A persistent attribute; see the module docstring for the options."""
+
+    is_link = False
+    is_list = False
+
+    def __new__(cls, doc: str, type: Any, default: Any = None, **options: Any) -> persistent:
+        """A link or list attribute is an instance of its data-descriptor subclass."""
+        if cls is persistent:
+            if isinstance(default, list):
+                cls = ListProperty
+            elif type not in _KIND_OF_TYPE:
+                cls = LinkProperty
+        return super().__new__(cls)
+
+    def __init__(self, doc: str, type: Any, default: Any = None, *,
+                 fits: str | None = None, length: int | None = None, index: bool = False,
+                 unique: bool = False) -> None:
+        if not isinstance(doc, str):
+            raise PersistenceError(f"persistent(): the first argument is the documentation "
+                                   f"string, found {_found(doc)}")
+        self.doc = self.__doc__ = doc
+        self.type = type
+        self.fits = fits
+        self.index = bool(index)
+        self.unique = bool(unique)
+        self.name = ""
+        self.owner: Any = None
+        self._target: Any = None
+        if type in _KIND_OF_TYPE:
+            self.kind = _KIND_OF_TYPE[type]
+        elif isinstance(type, str) or hasattr(type, "__awe_properties__"):
+            self.kind = "link"
+        else:
+            raise PersistenceError(
+                f"persistent({doc!r}): type must be int, float, str, bool, datetime, date, "
+                f"dict or a persistent class, found {_found(type)}")
+        if length is not None and self.kind != "str":
+            raise PersistenceError(f"persistent({doc!r}): length= applies to str only")
+        self.length = DEFAULT_STRING_LENGTH if length is None and self.kind == "str" else length
+        if self.length is not None and not 1 <= self.length <= MAX_STRING_LENGTH:
+            raise PersistenceError(f"persistent({doc!r}): length must be 1-{MAX_STRING_LENGTH}, "
+                                   f"found {self.length}")
+        if self.is_list:
+            if default != []:
+                raise PersistenceError(f"persistent({doc!r}): a list attribute's default must "
+                                       f"be [], found {_found(default)}")
+            self.default: Any = None
+        else:
+            self.default = default
+            if default is not None:
+                if self.kind == "link":
+                    raise PersistenceError(f"persistent({doc!r}): a link's default must be "
+                                           f"None, found {_found(default)}")
+                try:
+                    self.default = self.check_value(default)
+                except WrongValue as exc:
+                    raise PersistenceError(f"persistent({doc!r}): default: expected {exc}, "
+                                           f"found {_found(default)}") from None
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+        self.owner = owner
+
+    def __repr__(self) -> str:
+        where = f"{self.owner.__name__}.{self.name}" if self.owner else "unbound"
+        return f"<persistent {where}: {self.kind}>"
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    @property
+    def label(self) -> str:
+        """``Class.attribute``, for messages."""
+        return f"{self.owner.__name__}.{self.name}" if self.owner else self.name
+
+    @property
+    def target(self) -> Any:
+        """The linked class (resolved from its name on first use)."""
+        if self._target is None:
+            if isinstance(self.type, str):
+                from common.persistent.meta import persistent_class
+
+                try:
+                    self._target = persistent_class(self.type)
+                except LookupError:
+                    raise PersistenceError(f"{self.label}: the linked class {self.type!r} is "
+                                           "not declared") from None
+            else:
+                self._target = self.type
+        return self._target
+
+    def initial(self) -> Any:
+        """The value a new object starts with (a fresh copy of a dict default)."""
+        if self.kind == "dict" and self.default is not None:
+            return dict(self.default)
+        return self.default
+
+    def check_value(self, value: Any) -> Any:
+        """Return ``value`` as this attribute stores it, or raise :class:`WrongValue`."""
+        if self.kind == "str":
+            if not isinstance(value, str):
+                raise WrongValue(f"a string of at most {self.length} characters")
+            if len(value) > self.length:
+                raise WrongValue(f"a string of at most {self.length} characters, not "
+                                 f"{len(value)}")
+            return value
+        if self.kind == "link":
+            if not isinstance(value, self.target):
+                raise WrongValue(f"a {self.target.__name__} object")
+            return value
+        return _CHECKS[self.kind](value)
+
+    def check(self, value: Any) -> Any:
+        """The value to store for an assignment; a wrong value raises PersistenceError."""
+        if value is None:
+            return None
+        try:
+            return self.check_value(value)
+        except WrongValue as exc:
+            raise PersistenceError(f"{self.label}: expected {exc}, found {_found(value)}") from None
+
+    def __get__(self, instance: Any, owner: type) -> Any:
+        if instance is None:
+            from common.persistent.expressions import Attribute
+
+            return Attribute(owner, (self.name,))
+        return instance.__dict__.get(self.name, self.default)
+
+
+class LinkProperty(persistent):
+    """A link to another persistent object: loaded on first access, for the whole batch."""
+
+    is_link = True
+
+    def __get__(self, instance: Any, owner: type) -> Any:
+        if instance is None:
+            return super().__get__(instance, owner)
+        value = instance.__dict__.get(self.name)
+        if value.__class__ is int:
+            from common.persistent.loading import resolve_link
+
+            value = resolve_link(instance, self)
+        return value
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        instance.__setattr__(self.name, value)
+
+
+class ListProperty(persistent):
+    """An ordered list of values or links, in its own association table."""
+
+    is_list = True
+
+    def initial(self) -> list:
+        """A new, empty list."""
+        return []
+
+    def check(self, value: Any) -> list:
+        """A list of checked elements (None elements are refused)."""
+        if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__"):
+            raise PersistenceError(f"{self.label}: expected a list, found {_found(value)}")
+        items = list(value)
+        checked = []
+        for position, item in enumerate(items):
+            try:
+                if item is None:
+                    raise WrongValue("a value, not None")
+                checked.append(self.check_value(item))
+            except WrongValue as exc:
+                raise PersistenceError(f"{self.label}[{position}]: expected {exc}, found "
+                                       f"{_found(item)}") from None
+        return checked
+
+    def __get__(self, instance: Any, owner: type) -> Any:
+        if instance is None:
+            return super().__get__(instance, owner)
+        try:
+            return instance.__dict__[self.name]
+        except KeyError:
+            from common.persistent.loading import resolve_list
+
+            return resolve_list(instance, self)
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        instance.__setattr__(self.name, value)
+
+    def __repr__(self) -> str:
+        return super().__repr__().replace(">", " list>")
+

@@ -1,0 +1,107 @@
+"""Sessions: a database, an identity map and a context, current per thread or task.
+
+The current session lives in a :class:`contextvars.ContextVar`. The first query or commit
+without one opens the default session from configuration (so scripts need no connect call);
+``with session(database, context):`` makes another current for a block. A session is never
+shared across processes: a child process that inherits one opens its own default.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from common.config import Context, load_config
+from common.database import Database, connect
+from common.persistent.identity import IdentityMap
+
+if TYPE_CHECKING:
+    from dataserver.store import DataStore
+
+__all__ = ["Session", "current_session", "session"]
+
+
+class Session:
+    """(Database, identity map, Context), plus the file store ``DataObject`` uses.
+
+    ``store`` defaults to the configured store, opened on first use.
+    """
+
+    def __init__(self, database: Database, context: Context, *,
+                 store: DataStore | None = None) -> None:
+        self.database = database
+        self.context = context
+        self.identity = IdentityMap()
+        self.pending: Any = None
+        self._store = store
+        self.pid = os.getpid()
+
+    def __repr__(self) -> str:
+        return f"Session({self.database!r}, {self.context!r})"
+
+    @property
+    def store(self) -> DataStore:
+        """The file store of this session."""
+        if self._store is None:
+            from dataserver.factory import open_store
+
+            self._store = open_store(load_config())
+        return self._store
+
+
+_CURRENT: ContextVar[Session | None] = ContextVar("awe_session", default=None)
+_DEFAULT_DATABASES: dict[tuple[str, int, int], Database] = {}
+_DEFAULT_LOCK = threading.Lock()
+
+
+def _default_database() -> Database:
+    """The configured database, connected once per process and shared by its threads."""
+    config = load_config()
+    key = (config.database, config.site, os.getpid())
+    with _DEFAULT_LOCK:
+        database = _DEFAULT_DATABASES.get(key)
+        if database is None:
+            database = connect(config.database, site=config.site, target=config.target)
+            _DEFAULT_DATABASES[key] = database
+    return database
+
+
+def _default_context(database: Database) -> Context:
+    """The configured context; on PostgreSQL the user is the database's ``current_user``."""
+    context = load_config().context()
+    if database.current_user:
+        context = replace(context, user=database.current_user)
+    return replace(context, site=database.site)
+
+
+def current_session() -> Session:
+    """The current session, opening the default one from configuration when there is none."""
+    current = _CURRENT.get()
+    if current is None or current.pid != os.getpid():
+        database = _default_database()
+        current = Session(database, _default_context(database))
+        _CURRENT.set(current)
+    return current
+
+
+@contextmanager
+def session(database: Database | None = None, context: Context | None = None, *,
+            store: DataStore | None = None) -> Iterator[Session]:
+    """Make a new session current for the block.
+
+    ``database`` defaults to the configured one, ``context`` to the configured context (with
+    the database's ``current_user`` on PostgreSQL), ``store`` to the configured store.
+    """
+    database = _default_database() if database is None else database
+    context = _default_context(database) if context is None else context
+    opened = Session(database, context, store=store)
+    token = _CURRENT.set(opened)
+    try:
+        yield opened
+    finally:
+        _CURRENT.reset(token)

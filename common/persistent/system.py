@@ -1,0 +1,85 @@
+"""The hand-written system classes: ``AuditRecord``, and the bases ``ParameterSet``, ``QcRecord``.
+
+- :class:`AuditRecord`: one row per change of a mutable field (who = ``creator``, when =
+  ``creation_date``, the object, the field, old and new value as text, the reason), written in
+  the transaction of the change.
+- :class:`ParameterSet`: a value. ``params_hash`` is the sha256 of the canonical JSON of the
+  class name and the values; committing a set equal to a committed one returns that one.
+  The data model declares the subclasses (``BiasParameters(ParameterSet)``).
+- :class:`QcRecord`: the base of per-product QC value records the data model declares.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any, ClassVar
+
+from common.errors import PersistenceError
+from common.persistent.objects import DBObject
+from common.persistent.properties import SYSTEM_FIELDS, persistent
+
+__all__ = ["AuditRecord", "ParameterSet", "QcRecord"]
+
+
+class AuditRecord(DBObject):
+    """Who changed which mutable field of which object, when, from what to what, and why."""
+
+    target = persistent("the changed object", DBObject)
+    field = persistent("the changed attribute", str, length=63)
+    old_value = persistent("the value before the change, as text", str, length=1000)
+    new_value = persistent("the value after the change, as text", str, length=1000)
+    reason = persistent("why it was changed", str, length=2000)
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, DBObject):
+        if value.object_id is None:
+            raise PersistenceError(f"a parameter set links to {value!r}, which has no id yet")
+        return {"object_id": str(value.object_id)}
+    if isinstance(value, dt.datetime):
+        return {"datetime": value.isoformat(timespec="microseconds")}
+    if isinstance(value, dt.date):
+        return {"date": value.isoformat()}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(item) for item in value]
+    if isinstance(value, dict) or hasattr(value, "keys"):
+        return {key: _canonical(value[key]) for key in value}
+    return value
+
+
+class ParameterSet(DBObject, abstract=True):
+    """A set of recipe parameters with value semantics (equal values: the same object)."""
+
+    params_hash = persistent("sha256 of the canonical JSON of class name and values", str,
+                             length=64, unique=True)
+    __awe_value__: ClassVar[bool] = True
+
+    def parameter_values(self) -> dict[str, Any]:
+        """The declared values (every persistent attribute but the system fields)."""
+        skipped = {*SYSTEM_FIELDS, "params_hash"}
+        return {name: getattr(self, name) for name in type(self).__awe_properties__
+                if name not in skipped}
+
+    def compute_hash(self) -> str:
+        """sha256 (hex) of the canonical JSON of the class name and the values."""
+        document = {"class": type(self).__name__,
+                    "values": _canonical(self.parameter_values())}
+        text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                          allow_nan=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ParameterSet):
+            return NotImplemented
+        return type(self) is type(other) and self.compute_hash() == other.compute_hash()
+
+    def __hash__(self) -> int:
+        return hash(self.compute_hash())
+
+
+class QcRecord(DBObject, abstract=True):
+    """QC values of one product; the data model declares a subclass per product class."""
+
+    product = persistent("the product these QC values describe", DBObject)
