@@ -236,17 +236,30 @@ def pixel_box_profile(first: int, last: int, left: np.ndarray | float,
     """Mean over each pixel ``first..last`` of a unit top hat ``[left, right]`` blurred by σ.
 
     Pixel ``x`` covers ``[x - ½, x + ½]``; ``left`` and ``right`` broadcast against the pixel
-    axis (the last one). Exact: the integral of ``Φ((u - a)/σ)`` up to ``u`` is
-    ``σ G((u - a)/σ)`` with ``G(t) = t Φ(t) + φ(t)``, evaluated once per pixel boundary. At an
-    isolated edge the value is ½ where the pixel centre sits on the edge, so half-light edges
-    are the truth for edge finders.
+    axis (the last one). At an isolated edge the value is ½ where the pixel centre sits on the
+    edge, so half-light edges are the truth for edge finders.
     """
-    boundaries = np.arange(first, last + 2, dtype=np.float64) - 0.5
+    return _pixel_step(first, last, left, sigma) - _pixel_step(first, last, right, sigma)
 
-    def integral_of_step(edge: np.ndarray | float) -> np.ndarray:
-        return sigma * np.diff(_g((boundaries - np.asarray(edge)) / sigma), axis=-1)
 
-    return integral_of_step(left) - integral_of_step(right)
+def _pixel_step(first: int, last: int, edge: np.ndarray | float, sigma: float) -> np.ndarray:
+    """Mean over each pixel of the blurred step ``Φ((u - edge)/σ)``.
+
+    Exact: its integral up to ``u`` is ``σ G((u - edge)/σ)`` with ``G(t) = t Φ(t) + φ(t)``,
+    evaluated once per pixel boundary, and only within 8σ of the edge: beyond, the pixel
+    mean is 0 or 1 to double precision.
+    """
+    edge = np.asarray(edge, dtype=np.float64)
+    step = np.zeros(np.broadcast_shapes(edge.shape, (last - first + 1,)))
+    reach = 8 * sigma + 1
+    low = max(first, int(np.floor(edge.min() - reach)))
+    high = min(last, int(np.ceil(edge.max() + reach)))
+    step[..., max(high + 1, first) - first:] = 1.0
+    if low <= high:
+        boundaries = np.arange(low, high + 2, dtype=np.float64) - 0.5
+        step[..., low - first:high - first + 1] = sigma * np.diff(
+            _g((boundaries - edge) / sigma), axis=-1)
+    return step
 
 
 def _g(t: np.ndarray) -> np.ndarray:
