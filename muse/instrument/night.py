@@ -79,7 +79,8 @@ def simulate_night(night: date, directory: Path, *, geometry: Geometry = SMALL, 
 
     ``counts`` gives the number of frames per kind (``BIAS``, ``FLAT``; default: the
     geometry's ``frame_counts``). Existing files of the same names are replaced atomically;
-    the truth ``night.json`` is written last, after every raw file is in place.
+    the truth ``night.json`` is written last, after every raw file is in place. The
+    pixel-response maps are stored only when some frame is lit.
     """
     counts = dict(geometry.frame_counts if counts is None else counts)
     exposures = plan_night(night, counts, seed)
@@ -87,8 +88,9 @@ def simulate_night(night: date, directory: Path, *, geometry: Geometry = SMALL, 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     truth_directory(directory, night).mkdir(exist_ok=True)
-    for ifu in range(1, geometry.n_ifus + 1):
-        write_pixel_response(directory, night, ifu, model.pixel_response(ifu))
+    if any(exposure.template.lamp_on for exposure in exposures):
+        for ifu in range(1, geometry.n_ifus + 1):
+            write_pixel_response(directory, night, ifu, model.pixel_response(ifu))
     frames = {exposure.filename: _draw_frame(model, exposure) for exposure in exposures}
     total = len(exposures) * geometry.n_ifus
     done = 0

@@ -8,9 +8,10 @@ Layout, beside the raw files of night D in directory OUT::
 ``night.json`` holds ``format``, ``version``, ``night``, ``geometry`` (a name in
 ``muse.layout.GEOMETRIES``), ``seed``, ``units``, ``instrument`` (the
 :meth:`~muse.instrument.model.InstrumentModel.to_dict` form: per IFU the ports, hot columns
-and slices), ``pixel_response`` (file per ``CHANnn``) and ``frames`` (one entry per raw file,
-:class:`FrameTruth`). :func:`render_raw` is the one formula from truth to pixels; the
-simulator draws from it and :meth:`NightTruth.expected_raw` evaluates it without noise.
+and slices), ``pixel_response`` (file per ``CHANnn``; empty when no frame is lit) and
+``frames`` (one entry per raw file, :class:`FrameTruth`). :func:`render_raw` is the one
+formula from truth to pixels; the simulator draws from it and
+:meth:`NightTruth.expected_raw` evaluates it without noise.
 """
 
 from __future__ import annotations
@@ -168,8 +169,16 @@ class NightTruth:
         return [self.directory / f.file for f in sorted(self.frames, key=lambda f: f.date_obs)
                 if f.kind == kind]
 
+    @property
+    def lit(self) -> bool:
+        """True when some frame saw the lamp (then the pixel responses are stored)."""
+        return any(frame.lamp_scale > 0 for frame in self.frames)
+
     def pixel_response(self, ifu: int) -> np.ndarray:
         """The stored pixel-to-pixel response of IFU ``ifu`` (trimmed, memory-mapped)."""
+        if not self.lit:
+            raise ValueError(f"{self.truth_directory}: night {self.night} has no lit frame, "
+                             "so no pixel response was stored")
         return np.load(self.truth_directory / _pixel_response_name(ifu), mmap_mode="r")
 
     def flat_rate(self, ifu: int) -> np.ndarray:
@@ -198,7 +207,7 @@ class NightTruth:
             "units": UNITS,
             "instrument": self.model.to_dict(),
             "pixel_response": {extname(model.ifu): _pixel_response_name(model.ifu)
-                               for model in self.model.ifus},
+                               for model in self.model.ifus if self.lit},
             "frames": [frame.to_dict() for frame in self.frames],
         }
 

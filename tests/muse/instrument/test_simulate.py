@@ -38,6 +38,10 @@ def test_rewriting_a_night_replaces_files_atomically(tmp_path):
     simulate_night(date(2016, 3, 21), tmp_path, seed=2, counts={"BIAS": 1})
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name, "truth-2016-03-21"]
+    # Without a lit frame no pixel response is stored, and the truth says so.
+    assert [p.name for p in night.truth_directory.iterdir()] == ["night.json"]
+    with pytest.raises(ValueError, match="night 2016-03-21 has no lit frame"):
+        night.load_truth().pixel_response(1)
 
 
 def test_a_failed_write_leaves_the_old_file(tmp_path):
