@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import logging
 import os
@@ -24,7 +23,8 @@ import aiohttp
 
 from common.errors import IntegrityError, StoreUnavailable
 from dataserver.protocol import CHECKSUM_HEADER, HOP_HEADER
-from dataserver.store import LocalStore, Tombstone, check_name, hash_and_write
+from dataserver.store import LocalStore, Tombstone, check_name
+from dataserver.streams import HashingWriter
 
 __all__ = ["PeerCopy", "Peers", "Relay"]
 
@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 
 PROBE_GRACE = 0.25
 READ_BUFFER = 1 << 20
-WRITE_BATCH = 1 << 22
 _PEER_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError)
 
 
@@ -176,8 +175,8 @@ class Peers:
             raise StoreUnavailable(f"peer {copy.url}: GET {name} failed: {exc!r}") from exc
 
     async def copy_into(self, store: LocalStore, copy: PeerCopy, name: str, *,
-                        relay: Relay | None = None, cache: bool = True,
-                        executor: Executor | None = None) -> bool:
+                        executor: Executor, relay: Relay | None = None,
+                        cache: bool = True) -> bool:
         """Download ``name`` from the peer of ``copy``, verified, into ``store``.
 
         Each chunk also goes to ``relay`` as it arrives, so a client is served while the file
@@ -187,52 +186,28 @@ class Peers:
         and :class:`StoreUnavailable` when the transfer fails.
         """
         loop = asyncio.get_running_loop()
-        fd, tmp = store.temp_file() if cache else (-1, None)
-        digest = hashlib.sha256()
-        pending: asyncio.Future[int] | None = None
-
-        def consume(chunks: list[bytes]) -> int:
-            if fd < 0:
-                for chunk in chunks:
-                    digest.update(chunk)
-                return 0
-            return hash_and_write(fd, digest, chunks)
-
+        fd, tmp = store.temp_file() if cache else (None, None)
+        writer = HashingWriter(fd, executor)
         try:
             async with self.download(copy, name) as chunks:
                 if relay is not None:
                     await relay.start(copy)
-                batch: list[bytes] = []
-                batch_size = 0
                 async for chunk in chunks:
                     if relay is not None:
                         await relay.write(chunk)
-                    batch.append(chunk)
-                    batch_size += len(chunk)
-                    if batch_size >= WRITE_BATCH:
-                        if pending is not None:
-                            await pending
-                        pending = loop.run_in_executor(executor, consume, batch)
-                        batch, batch_size = [], 0
-                if pending is not None:
-                    await pending
-                    pending = None
-                await loop.run_in_executor(executor, consume, batch)
-            if digest.hexdigest() != copy.sha256:
+                    await writer.write(chunk)
+                found, _ = await writer.finish()
+            if found != copy.sha256:
                 await self.report_bad(copy.url, name)
                 raise IntegrityError(f"{name} from peer {copy.url}: content has sha256 "
-                                     f"{digest.hexdigest()}, the peer recorded {copy.sha256}")
-            if tmp is None:
+                                     f"{found}, the peer recorded {copy.sha256}")
+            if fd is None or tmp is None:
                 return False
             await loop.run_in_executor(executor, os.fsync, fd)
             return await loop.run_in_executor(executor, store.link_temp, tmp, name, copy.sha256)
         finally:
-            if pending is not None:
-                with contextlib.suppress(Exception):
-                    await pending
-            if tmp is not None:
-                os.close(fd)
-                tmp.unlink(missing_ok=True)
+            if fd is not None and tmp is not None:
+                writer.release(lambda: (os.close(fd), tmp.unlink(missing_ok=True)))
 
     async def report_bad(self, url: str, name: str) -> None:
         """Ask the peer at ``url`` to re-hash ``name``, whose copy from it failed its checksum."""

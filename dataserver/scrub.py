@@ -14,7 +14,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -61,7 +61,7 @@ class ScrubReport:
 
 
 async def check_file(store: LocalStore, peers: Peers | None, name: str,
-                     executor: Executor | None = None) -> Verdict:
+                     executor: Executor) -> Verdict:
     """Re-hash ``name``; quarantine and re-fetch it, or repair its sidecar, when they differ."""
     loop = asyncio.get_running_loop()
     recorded = await loop.run_in_executor(executor, store.checksum, name)
@@ -129,27 +129,25 @@ async def scrub(store: LocalStore, peers: Peers | None, *,
         await _apply_tombstones(store, peers, report, on_delete)
     todo = list(names) if names is not None else list(store.names())
     last = time.monotonic()
-    for index, name in enumerate(todo, start=1):
-        try:
-            verdict = await check_file(store, peers, name)
-            report.bytes += os.path.getsize(store.path(name)) if store.exists(name) else 0
-        except NotFound:
-            continue
-        except (OSError, StoreError) as exc:
-            log.error("%s: cannot be checked: %s", name, exc)
-            report.lost.append(name)
-            continue
-        report.checked += 1
-        if verdict is Verdict.HEALED:
-            report.healed.append(name)
-        elif verdict is Verdict.SIDECAR_REPAIRED:
-            report.sidecars_repaired.append(name)
-        elif verdict is Verdict.LOST:
-            report.lost.append(name)
-        if time.monotonic() - last >= PROGRESS_INTERVAL:
-            last = time.monotonic()
-            progress(f"scrub: {index}/{len(todo)} files, {report.bytes / 2**30:.2f} GiB, "
-                     f"{len(report.healed)} healed, {len(report.lost)} lost")
+    with ThreadPoolExecutor(2, thread_name_prefix="scrub") as executor:
+        for index, name in enumerate(todo, start=1):
+            try:
+                verdict = await check_file(store, peers, name, executor)
+            except NotFound:
+                continue
+            except (OSError, StoreError) as exc:
+                log.error("%s: cannot be checked: %s", name, exc)
+                report.lost.append(name)
+                continue
+            report.checked += 1
+            if store.exists(name):
+                report.bytes += os.path.getsize(store.path(name))
+            {Verdict.HEALED: report.healed, Verdict.SIDECAR_REPAIRED: report.sidecars_repaired,
+             Verdict.LOST: report.lost}.get(verdict, []).append(name)
+            if time.monotonic() - last >= PROGRESS_INTERVAL:
+                last = time.monotonic()
+                progress(f"scrub: {index}/{len(todo)} files, {report.bytes / 2**30:.2f} GiB, "
+                         f"{len(report.healed)} healed, {len(report.lost)} lost")
     return report
 
 

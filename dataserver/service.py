@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import hashlib
 import logging
 import os
 import time
@@ -30,7 +29,8 @@ from common.errors import (
 )
 from dataserver.peers import PeerCopy, Peers, Relay
 from dataserver.scrub import Verdict, check_file
-from dataserver.store import LocalStore, StoredFile, Tombstone, check_name, hash_write_flush
+from dataserver.store import LocalStore, StoredFile, Tombstone, check_name
+from dataserver.streams import HashingWriter
 
 __all__ = ["FileService", "LocalFile"]
 
@@ -38,7 +38,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-UPLOAD_BATCH = 1 << 22
 CHECKSUM_CACHE = 100_000
 MISS_CACHE = 100_000
 DISK_THREADS = 16
@@ -51,6 +50,12 @@ class LocalFile:
     path: Path
     sha256: str
     size: int
+
+
+def _discard(fd: int, tmp: Path) -> None:
+    """Close and remove a temporary file (after its data was linked into place, or not)."""
+    os.close(fd)
+    tmp.unlink(missing_ok=True)
 
 
 def _gib(size: float) -> str:
@@ -173,36 +178,21 @@ class FileService:
             return False
         assert size is not None
         self._reserved += size
-        loop = asyncio.get_running_loop()
         fd, tmp = self.store.temp_file()
-        digest = hashlib.sha256()
-        pending: asyncio.Future[int] | None = None
-        received = 0
+        writer = HashingWriter(fd, self.executor)
         try:
-            batch: list[bytes] = []
-            batch_size = 0
             async for chunk in body:
-                batch.append(chunk)
-                batch_size += len(chunk)
-                if batch_size >= UPLOAD_BATCH:
-                    if pending is not None:
-                        received += await pending
-                    pending = loop.run_in_executor(self.executor, hash_write_flush, fd, digest,
-                                                   batch, received)
-                    batch, batch_size = [], 0
-            if pending is not None:
-                received += await pending
-                pending = None
-            received += await self._run(hash_write_flush, fd, digest, batch, received)
+                await writer.write(chunk)
+            found, received = await writer.finish()
             if received != size:
                 raise StoreRequestError(f"PUT {name}: received {received} bytes, the request "
                                         f"announced {size}; nothing stored")
             await self._run(os.fsync, fd)
-            if digest.hexdigest() != sha256:
+            if found != sha256:
                 self.counters["checksum_mismatches"] += 1
                 raise ChecksumMismatch(
-                    f"PUT {name}: the {received} bytes received have sha256 "
-                    f"{digest.hexdigest()}, the request declared {sha256}; nothing stored")
+                    f"PUT {name}: the {received} bytes received have sha256 {found}, the "
+                    f"request declared {sha256}; nothing stored")
             created = await self._run(self.store.link_temp, tmp, name, sha256)
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -212,13 +202,7 @@ class FileService:
                 raise
             raise StoreError(f"PUT {name}: cannot write to {self.store.root} ({exc})") from exc
         finally:
-            if pending is not None:
-                try:
-                    await pending
-                except OSError:
-                    log.debug("a write failed after the upload of %s was abandoned", name)
-            os.close(fd)
-            tmp.unlink(missing_ok=True)
+            writer.release(lambda: _discard(fd, tmp))
             self._reserved -= size
         if created:
             self.used += size
