@@ -1,0 +1,51 @@
+"""PNG previews of products: a quick look for people and for the data server's web pages.
+
+An image is reduced by block means to at most :data:`PREVIEW_SIZE` pixels a side, scaled
+between the 1st and 99th percentile of its good pixels, drawn in grey with bad pixels (DQ ≠ 0)
+in red and lines (traced slice edges) in cyan, row 1 at the bottom as DS9 shows FITS images.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+__all__ = ["PREVIEW_SIZE", "write_preview"]
+
+PREVIEW_SIZE = 1024
+_BAD = (255, 40, 40)
+_LINE = (0, 230, 230)
+
+
+def _block_mean(image: np.ndarray, factor: int) -> np.ndarray:
+    ny, nx = (image.shape[0] // factor) * factor, (image.shape[1] // factor) * factor
+    blocks = image[:ny, :nx].reshape(ny // factor, factor, nx // factor, factor)
+    return blocks.mean(axis=(1, 3), dtype=np.float64)
+
+
+def write_preview(path: Path, image: np.ndarray, *, dq: np.ndarray | None = None,
+                  lines: Sequence[tuple[np.ndarray, np.ndarray]] = ()) -> None:
+    """Write the preview of ``image`` (trimmed, 0-based ``[y, x]``) to ``path`` as PNG.
+
+    ``lines`` are curves given as 1-based trimmed ``(x, y)`` arrays.
+    """
+    factor = max(1, -(-max(image.shape) // PREVIEW_SIZE))
+    good = np.ones(image.shape, dtype=bool) if dq is None else dq == 0
+    values = image[good]
+    low, high = np.percentile(values, (1, 99)) if values.size else (0.0, 1.0)
+    if not high > low:
+        high = low + 1.0
+    small = _block_mean(np.where(good, image, low), factor)
+    grey = np.round(255 * (np.clip(small, low, high) - low) / (high - low)).astype(np.uint8)
+    rgb = np.repeat(grey[:, :, None], 3, axis=2)
+    if dq is not None:
+        rgb[_block_mean((~good).astype(np.float32), factor) > 0] = _BAD
+    for x, y in lines:
+        column = np.floor((np.asarray(x) - 0.5) / factor)
+        row = np.floor((np.asarray(y) - 0.5) / factor)
+        inside = (column >= 0) & (column < rgb.shape[1]) & (row >= 0) & (row < rgb.shape[0])
+        rgb[row[inside].astype(int), column[inside].astype(int)] = _LINE
+    Image.fromarray(rgb[::-1], mode="RGB").save(path, format="PNG", compress_level=1)
