@@ -24,7 +24,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
@@ -33,6 +32,13 @@ from common.errors import DatabaseError, IntegrityError, PersistenceError
 from common.persistent.identity import Batch
 from common.persistent.loading import freeze, load_ids
 from common.persistent.session import Session, current_session
+from common.persistent.statements import (
+    equal_values,
+    insert_rows,
+    lock_fields,
+    update_catalogue_privileges,
+    update_fields,
+)
 
 __all__ = ["Mutation", "commit", "mutate", "transaction"]
 
@@ -122,8 +128,7 @@ def _resolve_values(session: Session, new: list[Any]) -> dict[int, Any]:
             existing: dict[str, int] = {}
             chunk = database.backend.in_chunk
             for start in range(0, len(digests), chunk):
-                statement = select(table.c.params_hash, table.c.object_id).where(
-                    table.c.params_hash.in_(digests[start:start + chunk]))
+                statement = equal_values(table, digests[start:start + chunk])
                 existing.update((digest, object_id)
                                 for digest, object_id in connection.execute(statement))
             loaded = load_ids(session, cls, existing.values(), connection=connection,
@@ -192,18 +197,17 @@ def _apply_mutations(session: Session, connection: Any, mutations: list[Mutation
         cls = type(obj)
         table = database.table(cls.__awe_table__)
         object_id = obj.__dict__["object_id"]
-        columns = [table.c[column_name(name)] for name in mutation.changes]
-        current = connection.execute(select(*columns).where(table.c.object_id == object_id)
-                                     .with_for_update()).first()
+        columns = [column_name(name) for name in mutation.changes]
+        current = connection.execute(lock_fields(table, object_id, columns)).first()
         if current is None:
             raise cls.NotFound(f"{_label(obj)} no longer exists (or is not visible)")
         for record, old in zip(records[id(mutation)], current, strict=True):
             record.__dict__["old_value"] = _audit_text(old)
-        connection.execute(table.update().where(table.c.object_id == object_id).values(
-            {column_name(name): value for name, value in mutation.changes.items()}))
+        connection.execute(update_fields(table, object_id, {
+            column_name(name): value for name, value in mutation.changes.items()}))
         if "privileges" in mutation.changes:
-            connection.execute(catalogue.update().where(catalogue.c.object_id == object_id)
-                               .values(privileges=mutation.changes["privileges"]))
+            connection.execute(update_catalogue_privileges(
+                catalogue, object_id, mutation.changes["privileges"]))
 
 
 def _flush(session: Session, roots: list[Any], mutations: list[Mutation]) -> list[Any]:
@@ -234,12 +238,17 @@ def _flush(session: Session, roots: list[Any], mutations: list[Mutation]) -> lis
         if values["privileges"] is None:
             values["privileges"] = context.privileges
         values["creation_date"] = now
+    # Tables first: a table missing since connect is created outside the write transaction.
+    tables = {OBJECT_TABLE.name: database.table(OBJECT_TABLE.name)}
+    for cls in {type(obj) for obj in new}:
+        for name in (cls.__awe_table__, *cls.__awe_list_tables__.values()):
+            tables[name] = database.table(name)
     try:
         with database.write() as connection:
             _apply_mutations(session, connection, mutations, records)
             for table_name, rows in _rows(new).items():
                 if rows:
-                    connection.execute(database.table(table_name).insert(), rows)
+                    connection.execute(insert_rows(tables[table_name]), rows)
     except BaseException as exc:
         for obj, before in saved:
             obj.__dict__.update(zip(_STAMPED, before, strict=True))

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table
 
 from common.database import OBJECT_TABLE
 from common.persistent.compiler import QueryCompiler
@@ -20,6 +20,7 @@ from common.persistent.identity import Batch
 from common.persistent.meta import concrete_classes, persistent_class
 from common.persistent.properties import persistent
 from common.persistent.session import Session, current_session
+from common.persistent.statements import catalogue_classes, list_items, rows_by_ids
 
 if TYPE_CHECKING:
     from common.persistent.query import Query
@@ -85,8 +86,7 @@ def _rows_by_ids(session: Session, connection: Connection, table: Table,
     chunk = session.database.backend.in_chunk
     rows: list[Any] = []
     for start in range(0, len(ids), chunk):
-        statement = select(*table.c).where(table.c.object_id.in_(ids[start:start + chunk]))
-        rows.extend(connection.execute(statement).all())
+        rows.extend(connection.execute(rows_by_ids(table, ids[start:start + chunk])).all())
     return rows
 
 
@@ -147,8 +147,7 @@ def load_ids(session: Session, cls: type, ids: Iterable[int], *,
             groups = {}
             chunk = database.backend.in_chunk
             for start in range(0, len(wanted), chunk):
-                statement = (select(catalogue.c.object_id, catalogue.c.class_name)
-                             .where(catalogue.c.object_id.in_(wanted[start:start + chunk])))
+                statement = catalogue_classes(catalogue, wanted[start:start + chunk])
                 for object_id, class_name in reading.execute(statement):
                     try:
                         klass = persistent_class(class_name)
@@ -176,10 +175,7 @@ def _load_lists(session: Session, connection: Connection, cls: type, prop: persi
     values: dict[int, list[Any]] = {owner.__dict__["object_id"]: [] for owner in owners}
     ids = list(values)
     for start in range(0, len(ids), chunk):
-        statement = (select(table.c.object_id, table.c.value)
-                     .where(table.c.object_id.in_(ids[start:start + chunk]))
-                     .order_by(table.c.object_id, table.c.position))
-        for object_id, value in connection.execute(statement):
+        for object_id, value in connection.execute(list_items(table, ids[start:start + chunk])):
             values[object_id].append(value)
     reached: list[Any] = []
     if prop.kind == "link":

@@ -29,7 +29,7 @@ def backend(database: Database) -> str:
     return database.dialect
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def tester() -> Context:
     """The acting context of the tests."""
     return Context(user="tester", project="test", privileges=1, site=0)
