@@ -44,7 +44,14 @@ from common.errors import (
 )
 from dataserver.progress import Progress
 from dataserver.protocol import CHECKSUM_HEADER, HOP_HEADER, error_class_for_status
-from dataserver.store import CHUNK_SIZE, StoredFile, VerifyingReader, check_name, hash_and_write
+from dataserver.store import (
+    CHUNK_SIZE,
+    StoredFile,
+    VerifyingReader,
+    check_name,
+    hash_all,
+    write_all,
+)
 
 __all__ = ["HttpStore"]
 
@@ -369,7 +376,7 @@ class HttpStore:
         digest = hashlib.sha256()
         executor = self._executor_for_downloads()
         buffers = [bytearray(RECEIVE_BLOCK), bytearray(RECEIVE_BLOCK)]
-        pending: Future[int] | None = None
+        pending: list[Future[object]] = []
         received = 0
         with self._progress_for(label, size) as progress:
             try:
@@ -378,16 +385,18 @@ class HttpStore:
                     view = memoryview(buffers[index % 2])
                     index += 1
                     count = response.readinto(view)
-                    if pending is not None:
-                        received += pending.result()
-                        pending = None
+                    for job in pending:
+                        job.result()
                     if not count:
                         break
-                    pending = executor.submit(hash_and_write, fd, digest, [view[:count]])
+                    block = [view[:count]]
+                    pending = [executor.submit(hash_all, digest, block),
+                               executor.submit(write_all, fd, block)]
+                    received += count
                     progress.advance(count)
             finally:
-                if pending is not None:
-                    received += pending.result()
+                for job in pending:
+                    job.result()
         return digest.hexdigest(), received
 
     def _get_from(self, server: _Server, name: str, dst: Path) -> Path:

@@ -187,7 +187,7 @@ class Peers:
         """
         loop = asyncio.get_running_loop()
         fd, tmp = store.temp_file() if cache else (None, None)
-        writer = HashingWriter(fd, executor)
+        writer = HashingWriter(fd, executor, writeback=False)
         try:
             async with self.download(copy, name) as chunks:
                 if relay is not None:

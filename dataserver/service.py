@@ -126,6 +126,10 @@ class FileService:
             self._remember(name, sha256)
         return LocalFile(path, sha256, size)
 
+    async def read_small(self, file: LocalFile) -> bytes:
+        """The content of a small file (it is sent from memory)."""
+        return await self._run(file.path.read_bytes)
+
     def _forget(self, name: str, size: int) -> None:
         self._checksums.pop(name, None)
         self.used = max(0, self.used - size)

@@ -43,10 +43,10 @@ __all__ = [
     "Tombstone",
     "VerifyingReader",
     "check_name",
-    "hash_and_write",
-    "hash_write_flush",
+    "hash_all",
     "sha256_of",
     "start_writeback",
+    "write_all",
 ]
 
 NAME_RULE = r"[A-Za-z0-9][A-Za-z0-9._:-]{0,254}"
@@ -90,15 +90,14 @@ def start_writeback(fd: int, offset: int, length: int) -> None:
         _libc.sync_file_range(fd, offset, length, _SYNC_FILE_RANGE_WRITE)
 
 
-def hash_and_write(fd: int, digest: hashlib._Hash, chunks: Iterable[bytes | memoryview]) -> int:
-    """Feed ``chunks`` to ``digest`` and write them all to ``fd``; return the bytes written.
+def write_all(fd: int, chunks: Iterable[bytes | memoryview]) -> int:
+    """Write every chunk completely to ``fd``; return the bytes written.
 
-    Both hashing and writing release the GIL, so a worker thread running this overlaps with
-    the thread (or event loop) receiving the next chunks.
+    Writing releases the GIL, and so does :func:`hash_all`: two worker threads hash and write
+    the same chunks at once while the caller receives the next ones.
     """
     written = 0
     for chunk in chunks:
-        digest.update(chunk)
         view = memoryview(chunk)
         while view:
             count = os.write(fd, view)
@@ -107,11 +106,10 @@ def hash_and_write(fd: int, digest: hashlib._Hash, chunks: Iterable[bytes | memo
     return written
 
 
-def hash_write_flush(fd: int, digest: hashlib._Hash, chunks: list[bytes], offset: int) -> int:
-    """:func:`hash_and_write` the ``chunks`` at ``offset``, then start their writeback."""
-    written = hash_and_write(fd, digest, chunks)
-    start_writeback(fd, offset, written)
-    return written
+def hash_all(digest: hashlib._Hash, chunks: Iterable[bytes | memoryview]) -> None:
+    """Feed every chunk to ``digest``."""
+    for chunk in chunks:
+        digest.update(chunk)
 
 
 @dataclass(frozen=True)
