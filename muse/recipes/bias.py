@@ -57,7 +57,6 @@ from muse.recipes.products import (
     write_hdus,
 )
 from muse.recipes.runner import IfuOutput, Progress, run_recipe, select_ifus
-from muse.recipes.sof import classify_files
 
 __all__ = [
     "CATG",
@@ -265,14 +264,10 @@ def make_master_bias(raw_paths: Iterable[Path | str],
         values["merge"] = merge
     resolved = resolve(BIAS_PARAMETERS, values, RECIPE)
     paths = [Path(p) for p in raw_paths]
-    for path, catg in classify_files(paths).items():
-        if catg != RAW_CATG:
-            raise RecipeError(f"recipe {RECIPE}: {path}: expected a raw {RAW_CATG} frame, "
-                              f"found category {catg}")
     if len(paths) < MIN_INPUTS:
         raise RecipeError(f"recipe {RECIPE}: expected at least {MIN_INPUTS} {RAW_CATG} "
                           f"frames, found {len(paths)}")
-    raw_files = index_inputs(paths)
+    raw_files = index_inputs(paths, RAW_CATG, RECIPE)
     selected = select_ifus(int(resolved["nifu"]), None if ifus is None else list(ifus),
                            raw_files)
     if processes is None:

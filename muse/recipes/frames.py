@@ -1,10 +1,12 @@
 """Reading raw MUSE exposures and image products, memory-mapped, one IFU at a time.
 
-The headers of a raw file are read once (astropy, ``do_not_scale_image_data=True``: BZERO
-scaling would copy a whole frame) into a :class:`RawFile` index of its ``CHANnn`` extensions;
-the pixels of one chip are then memory-mapped at their byte offset (:class:`ChipLocation`), so
-a chip costs nothing until its pixels are read, and then only its pages come into memory; a
-worker process handed a location reads no other header. The geometry of every chip comes
+The header blocks of a raw file are read once into a :class:`RawFile` index of its ``CHANnn``
+extensions (only the structural keywords and ``EXTNAME`` are looked at; astropy parses the
+primary header and, later, the one chip header a task uses). The pixels of a chip are then
+memory-mapped as stored, big-endian with ``BZERO`` unapplied (scaling would copy the whole
+frame), at their byte offset (:class:`ChipLocation`): a chip costs nothing until its pixels
+are read, then only its pages come into memory, and a worker process handed a location
+reads no other header. The geometry of every chip comes
 from its headers (``ESO DET OUTn …``, ``ESO DET BINX/BINY``), never from constants.
 
 Every defect of an input (a missing ``CHANnn``, a truncated file, a missing or malformed
@@ -26,6 +28,7 @@ from astropy.utils.exceptions import AstropyUserWarning
 
 from common.errors import RecipeError
 from muse.layout import N_PORTS, DetectorGeometry, extname, ifu_from_extname
+from muse.recipes.sof import classify_header
 
 __all__ = [
     "ChipLocation",
@@ -149,7 +152,7 @@ class ChipLocation:
     path: Path
     ifu: int
     primary: fits.Header
-    header: fits.Header
+    header_text: str
     data_offset: int
     file_size: int
 
@@ -158,24 +161,30 @@ class ChipLocation:
         """File and extension, for messages."""
         return f"{self.path}[{extname(self.ifu)}]"
 
+    @property
+    def header(self) -> fits.Header:
+        """The extension header (parsed on each call)."""
+        return fits.Header.fromstring(self.header_text)
+
     def open(self) -> RawChip:
         """Check the chip's keywords and map its pixels (read-only, nothing read yet)."""
         where = self.where
-        header = MergedHeader(self.primary, self.header)
-        bitpix = self.header.get("BITPIX")
+        extension = self.header
+        header = MergedHeader(self.primary, extension)
+        bitpix = extension.get("BITPIX")
         if bitpix != 16:
             raise RecipeError(f"{where}: keyword 'BITPIX': expected 16 (raw 16-bit data), "
                               f"found {bitpix!r}")
-        bscale = self.header.get("BSCALE", 1)
+        bscale = extension.get("BSCALE", 1)
         if bscale != 1:
             raise RecipeError(f"{where}: keyword 'BSCALE': expected 1, found {bscale!r}")
-        bzero = float(require(self.header, "BZERO", float, where)) if "BZERO" in self.header \
+        bzero = float(require(extension, "BZERO", float, where)) if "BZERO" in extension \
             else 0.0
         try:
             detector = DetectorGeometry.from_header(header)
         except ValueError as exc:
             raise RecipeError(f"{where}: {exc}") from None
-        shape = (self.header.get("NAXIS2"), self.header.get("NAXIS1"))
+        shape = (extension.get("NAXIS2"), extension.get("NAXIS1"))
         if shape != (detector.raw_ny, detector.raw_nx):
             raise RecipeError(
                 f"{where}: keywords 'NAXIS1'/'NAXIS2': expected {detector.raw_nx} x "
@@ -202,40 +211,98 @@ class ChipLocation:
                        swap=not data.dtype.isnative)
 
 
+_BLOCK = 2880
+_CARD = 80
+
+
+def _card_value(card: str) -> str:
+    text = card[10:].split("/", 1)[0].strip() if not card[10:].lstrip().startswith("'") \
+        else card[10:].strip()
+    if text.startswith("'"):
+        return text[1:].split("'", 1)[0].strip()
+    return text
+
+
+def _scan_hdus(path: Path) -> tuple[list[tuple[str, int]], str]:
+    """Header text and data offset of each HDU, reading only the header blocks.
+
+    Returns the HDUs found and, when the file ends early, a note saying where.
+    """
+    size = os.path.getsize(path)
+    hdus: list[tuple[str, int]] = []
+    with open(path, "rb") as stream:
+        offset = 0
+        while offset < size:
+            stream.seek(offset)
+            cards: list[str] = []
+            ended = False
+            while not ended:
+                block = stream.read(_BLOCK)
+                if len(block) < _BLOCK:
+                    return hdus, (f" (the file ends inside the header of HDU {len(hdus)} at "
+                                  f"byte {size}: truncated)")
+                text = block.decode("ascii", errors="replace")
+                for start in range(0, _BLOCK, _CARD):
+                    card = text[start:start + _CARD]
+                    cards.append(card)
+                    if card.startswith("END") and not card[3:].strip():
+                        ended = True
+                        break
+            if not hdus and not cards[0].startswith("SIMPLE  ="):
+                raise RecipeError(f"{path}: not a FITS file (no SIMPLE card)")
+            values = {card[:8].strip(): card for card in cards if card[8:10] == "= "}
+            try:
+                naxis = int(_card_value(values["NAXIS"])) if "NAXIS" in values else 0
+                count = abs(int(_card_value(values["BITPIX"]))) // 8
+                pixels = 1 if naxis else 0
+                for axis in range(1, naxis + 1):
+                    pixels *= int(_card_value(values[f"NAXIS{axis}"]))
+                pcount = int(_card_value(values.get("PCOUNT", "PCOUNT  = 0")))
+                gcount = int(_card_value(values.get("GCOUNT", "GCOUNT  = 1")))
+            except (KeyError, ValueError) as exc:
+                raise RecipeError(f"{path}: HDU {len(hdus)}: malformed structural keyword "
+                                  f"({exc})") from None
+            data_offset = offset + len(cards) * _CARD
+            data_offset += -data_offset % _BLOCK
+            hdus.append(("".join(cards), data_offset))
+            data_size = count * gcount * (pcount + pixels)
+            offset = data_offset + data_size + (-data_size % _BLOCK)
+    return hdus, ""
+
+
 class RawFile:
     """The headers of a raw MUSE exposure, read once: the primary and every ``CHANnn``.
 
-    Extensions are found by ``EXTNAME`` (they need not be in order); pixels are not read
-    here: :meth:`location` gives what :meth:`ChipLocation.open` maps.
+    Only the header blocks are read (the pixels are skipped by their size); extensions are
+    found by ``EXTNAME`` (they need not be in order). :meth:`location` gives what
+    :meth:`ChipLocation.open` maps.
     """
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self.size = os.path.getsize(self.path) if self.path.exists() else 0
+        if not self.path.is_file():
+            raise RecipeError(f"{self.path}: no such file")
+        try:
+            hdus, self.truncated = _scan_hdus(self.path)
+        except OSError as exc:
+            raise RecipeError(f"{self.path}: cannot read ({exc})") from None
+        if not hdus:
+            raise RecipeError(f"{self.path}: no readable primary header{self.truncated}")
+        self.size = os.path.getsize(self.path)
+        self.primary = fits.Header.fromstring(hdus[0][0])
         self.chips: dict[int, ChipLocation] = {}
         self.extnames: list[str] = []
-        self.truncated = ""
-        with open_fits(self.path) as hdul:
+        for text, data_offset in hdus[1:]:
+            name = next((_card_value(text[i:i + _CARD]) for i in range(0, len(text), _CARD)
+                         if text[i:i + 8] == "EXTNAME "), "")
+            self.extnames.append(name)
             try:
-                self.primary = hdul[0].header.copy()
-            except (OSError, IndexError, ValueError) as exc:
-                raise RecipeError(f"{self.path}: no readable primary header ({exc})") from None
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", AstropyUserWarning)
-                try:
-                    for hdu in hdul[1:]:
-                        name = str(hdu.header.get("EXTNAME", ""))
-                        self.extnames.append(name)
-                        try:
-                            ifu = ifu_from_extname(name)
-                        except ValueError:
-                            continue
-                        self.chips[ifu] = ChipLocation(
-                            path=self.path, ifu=ifu, primary=self.primary,
-                            header=hdu.header.copy(), data_offset=hdu.fileinfo()["datLoc"],
-                            file_size=self.size)
-                except (OSError, ValueError) as exc:
-                    self.truncated = f" (reading stopped: {exc}; the file may be truncated)"
+                ifu = ifu_from_extname(name)
+            except ValueError:
+                continue
+            self.chips[ifu] = ChipLocation(path=self.path, ifu=ifu, primary=self.primary,
+                                           header_text=text, data_offset=data_offset,
+                                           file_size=self.size)
 
     def ifus(self) -> list[int]:
         """The IFUs present (extensions named ``CHANnn``), sorted."""
@@ -246,10 +313,8 @@ class RawFile:
         if ifu in self.chips:
             return self.chips[ifu]
         name = extname(ifu)
-        hint = self.truncated or (" (the file may be truncated)"
-                                  if self.chips and max(self.chips) < ifu else "")
         raise RecipeError(f"{self.path}: extension {name}: no HDU with EXTNAME = '{name}'; "
-                          f"found {', '.join(self.extnames) or 'none'}{hint}")
+                          f"found {', '.join(self.extnames) or 'none'}{self.truncated}")
 
 
 _SETUP_KEYWORDS = (("ESO DET READ CURID", int), ("ESO DET BINX", int), ("ESO DET BINY", int),
@@ -285,13 +350,20 @@ def check_chips(chips: Sequence[RawChip]) -> None:
                               f"({reference.detector}), found {chip.detector}")
 
 
-def index_inputs(paths: Sequence[Path]) -> list[RawFile]:
+def index_inputs(paths: Sequence[Path], category: str, recipe: str) -> list[RawFile]:
     """Read the headers of every raw input once; check what all IFUs share.
 
-    Refuses inputs that lack an extension the first one has (naming it) and inputs whose
-    read-out mode or binning differ; the chips themselves are checked per IFU.
+    Refuses inputs that are not raw frames of ``category`` (by their DPR keywords), that lack
+    an extension the first one has (naming it), or whose read-out mode or binning differ; the
+    chips themselves are checked per IFU.
     """
     files = [RawFile(path) for path in paths]
+    for raw in files:
+        found = classify_header(raw.primary)
+        if found != category:
+            raise RecipeError(f"recipe {recipe}: {raw.path}: keywords 'ESO DPR CATG/TYPE' / "
+                              f"'ESO PRO CATG': expected a raw {category} frame, found "
+                              f"category {found or 'unknown'}")
     reference = files[0]
     for raw in files[1:]:
         missing = sorted(set(reference.ifus()) - set(raw.ifus()))

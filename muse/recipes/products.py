@@ -103,18 +103,16 @@ def product_header(raw_primary: fits.Header, *, catg: str, recipe: str,
     DRS values keyed without ``ESO `` (``'QC BIAS MASTER1 RON'``); a per-IFU product passes
     ``ifu`` and the raw ``chip`` header.
     """
-    header = fits.Header()
-    for card in raw_primary.cards:
-        if card.keyword not in _STRUCTURAL and card.keyword not in ("DATE", "COMMENT",
-                                                                     "HISTORY"):
-            header.append(card)
-    header["DATE"] = (datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"), "Date the file was "
-                      "written")
+    skip = _STRUCTURAL | {"DATE", "COMMENT", "HISTORY"}
+    cards = [card for card in raw_primary.cards if card.keyword not in skip]
+    cards.append(fits.Card("DATE", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+                           "Date the file was written"))
     if ifu is not None:
-        header["EXTNAME"] = (extname(ifu), "IFU of this product")
+        cards.append(fits.Card("EXTNAME", extname(ifu), "IFU of this product"))
     if chip is not None:
-        header.extend(chip_keywords(chip), unique=True, update=True)
-    header["PIPEFILE"] = (pipefile, "Filename of data product")
+        known = {card.keyword for card in cards}
+        cards.extend(card for card in chip_keywords(chip) if card.keyword not in known)
+    cards.append(fits.Card("PIPEFILE", pipefile, "Filename of data product"))
     pro = [("PRO DID", PRO_DID, "Data dictionary for PRO"),
            ("PRO CATG", catg, "Category of pipeline product frame"),
            ("PRO TYPE", "REDUCED", "Product type"),
@@ -133,11 +131,9 @@ def product_header(raw_primary: fits.Header, *, catg: str, recipe: str,
         pro.append((f"PRO REC1 PARAM{number} NAME", name, ""))
         pro.append((f"PRO REC1 PARAM{number} VALUE", format_value(value), ""))
     pro.append(("PRO DATANCOM", ncombined, "Number of combined frames"))
-    for key, value, comment in pro:
-        header.append(_card(hierarch(key), value, comment))
-    for key, value in (keywords or {}).items():
-        header.append((hierarch(key), value))
-    return header
+    cards.extend(_card(hierarch(key), value, comment) for key, value, comment in pro)
+    cards.extend(fits.Card(hierarch(key), value) for key, value in (keywords or {}).items())
+    return fits.Header(cards)
 
 
 def _card(key: str, value: object, comment: str) -> fits.Card:

@@ -1,0 +1,374 @@
+"""MASTER_FLAT and TRACE_TABLE from raw FLAT frames and a MASTER_BIAS (ESO's ``muse_flat``).
+
+Per IFU, with the parameters of ``muse_flat`` (:data:`~muse.recipes.params.FLAT_PARAMETERS`):
+
+1. each raw flat is saturation-flagged, overscan-corrected and trimmed as in ``muse_bias``;
+   the MASTER_BIAS of the same IFU is subtracted (its DQ carried over); the variance is
+   ``STAT(bias) + (RON / GAIN)² + max(data, 0) / GAIN`` (adu², RON from the master bias's
+   ``QC BIAS MASTERn RON``, else ``ESO DET OUTn RON``); data are converted to counts (e⁻)
+   with ``ESO DET OUTn GAIN``, and with ``scale`` brought to the exposure time of the first
+   input;
+2. the gain is checked on the first pair: ``mean / (var(difference)/2 − RON²)`` per port; a
+   value more than 20 % off ``ESO DET OUTn GAIN`` is logged as a warning (as ESO does);
+3. the inputs are combined (``sigclip`` by default) into the master flat in counts;
+4. with ``trace``, the slices are traced (:mod:`muse.recipes.trace`) into the TRACE_TABLE;
+5. with ``normalize``, the master is divided by its mean over the slices (pixels at least
+   1 px inside the traced edges; without a trace, pixels above ``edgefrac`` × the median);
+6. bad pixels: within the slices, the master divided by its running mean over 15 rows of
+   the same column; values beyond ``losigmabadpix`` / ``hisigmabadpix`` × the robust scatter
+   of that ratio are flagged dark (DQ 512) or bright (DQ 256).
+
+QC: ``FLAT INPUTi MEDIAN/MEAN/STDEV/MIN/MAX/NSATURATED`` (each input in counts),
+``FLAT MASTER MEDIAN/MEAN/STDEV/MIN/MAX`` (the master in counts before normalisation) and
+``INTFLUX`` (its sum over the slices), ``FLAT MASTER SLICEj MEAN/STDEV`` (normalised) in the
+MASTER_FLAT header; ``TRACE …`` (:func:`muse.recipes.trace.trace_qc`) in the TRACE_TABLE's.
+Not supported: MASTER_DARK and BADPIX_TABLE inputs, TRACE_SAMPLES.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from astropy.io import fits
+
+from common.errors import RecipeError
+from muse.layout import N_PORTS, N_SLICES, extname
+from muse.recipes import _kernels
+from muse.recipes.basicproc import (
+    combine_stack,
+    default_threads,
+    flag_saturated,
+    load_trimmed,
+)
+from muse.recipes.dq import DARK_PIXEL, HOT_PIXEL
+from muse.recipes.frames import (
+    ChipLocation,
+    check_chips,
+    check_same_setup,
+    index_inputs,
+    open_fits,
+    read_image_product,
+    require,
+)
+from muse.recipes.params import FLAT_PARAMETERS, ParameterValue, resolve
+from muse.recipes.preview import write_preview
+from muse.recipes.products import (
+    RecipeResult,
+    image_hdus,
+    merged_data_cards,
+    product_header,
+    product_name,
+    write_hdus,
+)
+from muse.recipes.runner import IfuOutput, Progress, run_recipe, select_ifus
+from muse.recipes.sof import classify_files
+from muse.recipes.trace import slice_mask, trace_columns, trace_qc, trace_slices
+
+__all__ = [
+    "BIAS_CATG",
+    "CATG",
+    "GAIN_TOLERANCE",
+    "MIN_INPUTS",
+    "RAW_CATG",
+    "RECIPE",
+    "TRACE_CATG",
+    "calibration_files",
+    "make_master_flat",
+]
+
+log = logging.getLogger(__name__)
+
+RECIPE = "muse_flat"
+CATG = "MASTER_FLAT"
+TRACE_CATG = "TRACE_TABLE"
+RAW_CATG = "FLAT"
+BIAS_CATG = "MASTER_BIAS"
+MIN_INPUTS = 3
+GAIN_TOLERANCE = 0.2
+_BADPIX_ROWS = 15
+
+
+def calibration_files(paths: Sequence[Path], catg: str) -> dict[int, Path]:
+    """Which file holds each IFU of a calibration given as per-IFU or merged files."""
+    found: dict[int, Path] = {}
+    for path in paths:
+        with open_fits(path) as hdul:
+            own = hdul[0].header.get("EXTNAME")
+            if own is not None and str(own).startswith("CHAN"):
+                names = [str(own)]
+            else:
+                names = [str(hdu.header.get("EXTNAME", "")).split(".")[0] for hdu in hdul[1:]]
+        for name in names:
+            if name.startswith("CHAN") and name[4:].isdigit():
+                found.setdefault(int(name[4:]), path)
+    return found
+
+
+def _ron_adu(bias_header: Mapping[str, object], chip_header: Mapping[str, object],
+             gain: float, port: int, where: str) -> float:
+    key = f"ESO QC BIAS MASTER{port} RON"
+    if key in bias_header:
+        return float(require(bias_header, key, float, where)) / gain
+    return float(require(chip_header, f"ESO DET OUT{port} RON", float, where)) / gain
+
+
+def _statistics(image: np.ndarray, nthreads: int) -> dict[str, float]:
+    windows = np.array([[0, image.shape[0], 0, image.shape[1]]], dtype=np.intp)
+    return {"MEDIAN": float(_kernels.window_medians(image, windows, nthreads)[0]),
+            "MEAN": float(image.mean(dtype=np.float64)),
+            "STDEV": float(image.std(dtype=np.float64, ddof=1)),
+            "MIN": float(image.min()), "MAX": float(image.max())}
+
+
+def _check_gain(first: np.ndarray, second: np.ndarray, windows, gains, rons_e,
+                where: str) -> list[float]:
+    """Per port: the gain a flat pair (in counts) implies, relative to the header's."""
+    ratios = []
+    for port, ((rows, columns), gain, ron) in enumerate(zip(windows, gains, rons_e,
+                                                           strict=True), start=1):
+        a = first[rows, columns].astype(np.float64)
+        b = second[rows, columns].astype(np.float64)
+        signal = 0.5 * float((a + b).mean())
+        noise = 0.5 * float((b - a).var()) - ron * ron
+        ratio = signal / noise if noise > 0 else float("nan")
+        ratios.append(ratio * gain)
+        if not abs(ratio - 1.0) <= GAIN_TOLERANCE:
+            log.warning("%s port %d: a flat pair gives gain %.4g e-/adu, ESO DET OUT%d GAIN "
+                        "says %.4g (off by more than %d%%)", where, port, ratio * gain, port,
+                        gain, round(100 * GAIN_TOLERANCE))
+    return ratios
+
+
+def _flag_bad_pixels(data: np.ndarray, dq: np.ndarray, mask: np.ndarray, losigma: float,
+                     hisigma: float) -> int:
+    rows = _BADPIX_ROWS
+    padded = np.pad(data.astype(np.float64), ((rows // 2 + 1, rows // 2), (0, 0)), mode="edge")
+    running = np.cumsum(padded, axis=0)
+    smooth = (running[rows:] - running[:-rows]) / rows
+    inside = (mask > 0) & (dq == 0) & (smooth > 0)
+    ratio = np.where(inside, data / np.where(smooth > 0, smooth, 1.0), 1.0) - 1.0
+    values = ratio[inside]
+    if values.size == 0:
+        return 0
+    scatter = 1.4826 * float(np.median(np.abs(values - np.median(values))))
+    dark = inside & (ratio < -losigma * scatter)
+    bright = inside & (ratio > hisigma * scatter)
+    dq[dark] |= DARK_PIXEL
+    dq[bright] |= HOT_PIXEL
+    return int(dark.sum() + bright.sum())
+
+
+@dataclass(frozen=True)
+class FlatTask:
+    """The work on one IFU (picklable, for worker processes)."""
+
+    ifu: int
+    raw: tuple[ChipLocation, ...]
+    master_bias: Path
+    params: dict[str, ParameterValue]
+    products: dict[str, Path]
+    preview: Path
+    merged: bool
+    nthreads: int
+
+
+def _master_flat_ifu(task: FlatTask) -> IfuOutput:
+    params, ifu, n = task.params, task.ifu, len(task.raw)
+    bias = read_image_product(task.master_bias, ifu)
+    chips = [location.open() for location in task.raw]
+    check_chips(chips)
+    check_same_setup([(chips[0].where, chips[0].header), (bias.where, bias.header)])
+    detector = chips[0].detector
+    shape = (detector.trimmed_ny, detector.trimmed_nx)
+    if bias.data.shape != shape:
+        raise RecipeError(f"{bias.where}: DATA: expected the trimmed size {shape[1]} x "
+                          f"{shape[0]} of {chips[0].where}, found {bias.data.shape[1]} x "
+                          f"{bias.data.shape[0]}")
+    where = chips[0].where
+    windows = [detector.trimmed_window(port) for port in range(1, N_PORTS + 1)]
+    gains = chips[0].gains
+    rons = [_ron_adu(bias.header, chips[0].header, gain, port, bias.where)
+            for port, gain in enumerate(gains, start=1)]
+    exptimes = [float(require(chip.header, "EXPTIME", float, chip.where)) for chip in chips]
+    for chip, exptime in zip(chips, exptimes, strict=True):
+        if not exptime > 0:
+            raise RecipeError(f"{chip.where}: keyword 'EXPTIME': expected a positive "
+                              f"exposure time for a lamp flat, found {exptime}")
+    data = np.empty((n, *shape), dtype=np.float32)
+    stat = np.empty((n, *shape), dtype=np.float32)
+    loaded = []
+    for k, chip in enumerate(chips):
+        loaded.append(load_trimmed(chip, params, data[k], nthreads=task.nthreads))
+        data[k] -= bias.data
+        scale = exptimes[0] / exptimes[k] if params["scale"] else 1.0
+        for (rows, columns), gain, ron in zip(windows, gains, rons, strict=True):
+            part = data[k, rows, columns]
+            variance = stat[k, rows, columns]
+            np.maximum(part, 0.0, out=variance)
+            variance *= np.float32(1.0 / gain)
+            variance += bias.stat[rows, columns]
+            variance += np.float32(ron * ron)
+            variance *= np.float32((gain * scale) ** 2)
+            part *= np.float32(gain * scale)
+    if any(item.nsaturated for item in loaded):
+        dq_stack = np.repeat(bias.dq[None], n, axis=0)
+        for k, chip in enumerate(chips):
+            if loaded[k].nsaturated:
+                flag_saturated(chip, dq_stack[k])
+    else:
+        dq_stack = np.broadcast_to(bias.dq, data.shape)
+    raw_primary, chip_header = chips[0].header.primary, chips[0].header.extension
+    header_ron = chips[0].header_ron
+    del chips  # unmaps the raw data
+    gain_check = _check_gain(data[0], data[1], windows, gains,
+                             [ron * gain for ron, gain in zip(rons, gains, strict=True)], where)
+    qc: dict[str, float | int] = {}
+    for number in range(n):
+        for name, value in _statistics(data[number], task.nthreads).items():
+            qc[f"FLAT INPUT{number + 1} {name}"] = value
+        qc[f"FLAT INPUT{number + 1} NSATURATED"] = loaded[number].nsaturated
+    master, dq, master_stat = combine_stack(data, stat, dq_stack, params,
+                                            nthreads=task.nthreads)
+    del data, stat, dq_stack
+    traces = []
+    if params["trace"]:
+        traces = trace_slices(master, nsum=int(params["nsum"]), order=int(params["order"]),
+                              edgefrac=float(params["edgefrac"]), where=where,
+                              nthreads=task.nthreads)
+        mask = slice_mask(traces, shape)
+    else:
+        mask = (master > float(params["edgefrac"]) * float(np.median(master))).astype(np.int16)
+    for name, value in _statistics(master, task.nthreads).items():
+        qc[f"FLAT MASTER {name}"] = value
+    qc["FLAT MASTER INTFLUX"] = float(master[mask > 0].sum(dtype=np.float64))
+    norm = 1.0
+    if params["normalize"]:
+        good = (mask > 0) & (dq == 0)
+        if not good.any():
+            raise RecipeError(f"{where}: no good pixel inside the slices to normalise by")
+        norm = float(master[good].mean(dtype=np.float64))
+        master /= np.float32(norm)
+        master_stat /= np.float32(norm * norm)
+    _flag_bad_pixels(master, dq, mask, float(params["losigmabadpix"]),
+                     float(params["hisigmabadpix"]))
+    if traces:
+        for number in range(1, N_SLICES + 1):
+            values = master[(mask == number) & (dq == 0)]
+            qc[f"FLAT MASTER SLICE{number} MEAN"] = float(values.mean(dtype=np.float64))
+            qc[f"FLAT MASTER SLICE{number} STDEV"] = float(values.std(dtype=np.float64,
+                                                                      ddof=1))
+    trace_values = trace_qc(traces, shape[0]) if traces else {}
+    flat_keywords = {f"QC {key}": value for key, value in qc.items()}
+    trace_keywords = {f"QC {key}": value for key, value in trace_values.items()}
+    raw = [(location.path.name, RAW_CATG) for location in task.raw]
+    calibrations = [(task.master_bias.name, BIAS_CATG)]
+    bunit = None if params["normalize"] else "count"
+    if task.merged:
+        write_hdus(task.products[CATG], None, image_hdus(
+            master, dq, master_stat, bunit=bunit, prefix=f"{extname(ifu)}.",
+            data_cards=merged_data_cards(chip_header, flat_keywords)))
+    else:
+        header = product_header(raw_primary, catg=CATG, recipe=RECIPE, raw=raw,
+                                calibrations=calibrations, params=params, ncombined=n,
+                                pipefile=product_name(CATG, ifu), ifu=ifu, chip=chip_header,
+                                keywords=flat_keywords)
+        write_hdus(task.products[CATG], header, image_hdus(master, dq, master_stat,
+                                                           bunit=bunit))
+    if traces:
+        table = fits.BinTableHDU.from_columns(trace_columns(traces), name=extname(ifu))
+        if task.merged:
+            table.header.extend(merged_data_cards(chip_header, trace_keywords))
+            write_hdus(task.products[TRACE_CATG], None, [table])
+        else:
+            header = product_header(raw_primary, catg=TRACE_CATG, recipe=RECIPE, raw=raw,
+                                    calibrations=calibrations, params=params, ncombined=n,
+                                    pipefile=product_name(TRACE_CATG, ifu), ifu=ifu,
+                                    chip=chip_header, keywords=trace_keywords)
+            write_hdus(task.products[TRACE_CATG], header, [table])
+    y = np.arange(1, shape[0] + 1, dtype=np.float64)
+    lines = [(trace.x(which, y), y) for trace in traces for which in ("left", "right")]
+    write_preview(task.preview, master, dq=dq, lines=lines)
+    attributes = {
+        "raw_files": [name for name, _ in raw],
+        "master_bias": task.master_bias.name,
+        "ncombined": n,
+        "DET_READ_CURID": raw_primary.get("HIERARCH ESO DET READ CURID"),
+        "DET_CHIP_NAME": chip_header.get("HIERARCH ESO DET CHIP NAME"),
+        "DET_CHIP_ID": chip_header.get("HIERARCH ESO DET CHIP ID"),
+        "INS_MODE": raw_primary.get("HIERARCH ESO INS MODE"),
+        "gain": list(gains),
+        "gain_from_flats": gain_check,
+        "header_ron": list(header_ron),
+        "normalisation": norm,
+        "traced": bool(traces),
+    }
+    return IfuOutput(ifu=ifu, qc={**qc, **trace_values}, attributes=attributes)
+
+
+def make_master_flat(raw_paths: Iterable[Path | str],
+                     master_bias: Path | str | Iterable[Path | str],
+                     params: Mapping[str, object] | None = None,
+                     out_dir: Path | str = ".", *, ifus: Iterable[int] | None = None,
+                     merge: bool | None = None, processes: int | None = None,
+                     nthreads: int | None = None,
+                     progress: Progress | None = None) -> RecipeResult:
+    """Make MASTER_FLAT and TRACE_TABLE from raw FLAT files (≥ 3) and a MASTER_BIAS.
+
+    ``master_bias`` is one merged file or per-IFU files; each IFU takes the one holding it.
+    The other arguments are those of :func:`muse.recipes.bias.make_master_bias`. Raw and
+    master bias must share read-out mode, binning and chip; a failure raises
+    :class:`RecipeError` and leaves no product.
+    """
+    values = dict(params or {})
+    if merge is not None:
+        values["merge"] = merge
+    resolved = resolve(FLAT_PARAMETERS, values, RECIPE)
+    paths = [Path(p) for p in raw_paths]
+    bias_paths = ([Path(master_bias)] if isinstance(master_bias, str | Path)
+                  else [Path(p) for p in master_bias])
+    if not bias_paths:
+        raise RecipeError(f"recipe {RECIPE}: expected a {BIAS_CATG}, found none")
+    for path, catg in classify_files(bias_paths).items():
+        if catg != BIAS_CATG:
+            raise RecipeError(f"recipe {RECIPE}: {path}: expected a {BIAS_CATG}, found "
+                              f"category {catg}")
+    if len(paths) < MIN_INPUTS:
+        raise RecipeError(f"recipe {RECIPE}: expected at least {MIN_INPUTS} {RAW_CATG} "
+                          f"frames, found {len(paths)}")
+    raw_files = index_inputs(paths, RAW_CATG, RECIPE)
+    selected = select_ifus(int(resolved["nifu"]), None if ifus is None else list(ifus),
+                           raw_files)
+    biases = calibration_files(bias_paths, BIAS_CATG)
+    for ifu in selected:
+        if ifu not in biases:
+            raise RecipeError(f"recipe {RECIPE}: extension {extname(ifu)}: no {BIAS_CATG} "
+                              f"among {', '.join(str(p) for p in bias_paths)} holds it")
+    if processes is None:
+        processes = default_threads() if resolved["nifu"] == -1 else 1
+    threads = nthreads if nthreads is not None else default_threads(processes)
+    merged = bool(resolved["merge"])
+    categories = (CATG, TRACE_CATG) if resolved["trace"] else (CATG,)
+
+    def make_task(ifu: int, products: dict[str, Path], preview: Path) -> FlatTask:
+        return FlatTask(ifu=ifu, raw=tuple(raw.location(ifu) for raw in raw_files),
+                        master_bias=biases[ifu], params=resolved, products=products,
+                        preview=preview, merged=merged, nthreads=threads)
+
+    def merged_headers() -> dict[str, fits.Header]:
+        raw = [(path.name, RAW_CATG) for path in paths]
+        calibrations = [(path.name, BIAS_CATG) for path in dict.fromkeys(
+            biases[ifu] for ifu in selected)]
+        return {catg: product_header(raw_files[0].primary, catg=catg, recipe=RECIPE, raw=raw,
+                                     calibrations=calibrations, params=resolved,
+                                     ncombined=len(paths), pipefile=product_name(catg, None))
+                for catg in categories}
+
+    return run_recipe(recipe=RECIPE, categories=categories, ifus=selected,
+                      out_dir=Path(out_dir), merged=merged, processes=processes,
+                      work=_master_flat_ifu, make_task=make_task,
+                      merged_headers=merged_headers, progress=progress)
+
