@@ -42,7 +42,6 @@ from common.persistent.statements import (
 
 __all__ = ["Mutation", "commit", "mutate", "transaction"]
 
-_STAMPED = ("creator", "project", "privileges", "creation_date")
 
 
 @dataclass
@@ -66,37 +65,52 @@ def _label(obj: Any) -> str:
         f"{type(obj).__name__} (uncommitted)"
 
 
-def _collect(roots: list[Any]) -> list[Any]:
-    """Every uncommitted object reachable from ``roots``, each once, roots first."""
+_LINK_PLANS: dict[type, tuple[tuple[tuple[str, type], ...], tuple[str, ...]]] = {}
+
+
+def _link_plan(cls: type) -> tuple[tuple[tuple[str, type], ...], tuple[str, ...]]:
+    """``((link, target class)…), (list of links…)`` of a committable class."""
+    plan = _LINK_PLANS.get(cls)
+    if plan is None:
+        if cls.__awe_table__ is None:
+            raise PersistenceError(f"{cls.__name__} is abstract (declared with abstract=True) "
+                                   "and cannot be committed")
+        properties = cls.__awe_properties__
+        plan = (tuple((name, properties[name].target) for name in cls.__awe_links__),
+                tuple(name for name in cls.__awe_lists__ if properties[name].kind == "link"))
+        _LINK_PLANS[cls] = plan
+    return plan
+
+
+def _collect(roots: list[Any]) -> dict[type, list[Any]]:
+    """Every uncommitted object reachable from ``roots``, each once, grouped by class."""
     seen: set[int] = set()
-    found: list[Any] = []
+    groups: dict[type, list[Any]] = {}
     stack = list(reversed(roots))
     while stack:
         obj = stack.pop()
         values = obj.__dict__
         if id(obj) in seen or "_awe_batch" in values:
             continue
-        cls = type(obj)
-        if cls.__awe_table__ is None:
-            raise PersistenceError(f"{cls.__name__} is abstract (declared with abstract=True) "
-                                   "and cannot be committed")
         seen.add(id(obj))
-        found.append(obj)
-        properties = cls.__awe_properties__
-        for name in cls.__awe_links__:
+        cls = obj.__class__
+        group = groups.get(cls)
+        if group is None:
+            _link_plan(cls)
+            group = groups[cls] = []
+        group.append(obj)
+        links, lists = _LINK_PLANS[cls]
+        for name, target in links:
             value = values[name]
             if value is None or value.__class__ is int:
                 continue
-            target = properties[name].target
             if not isinstance(value, target):
                 raise PersistenceError(f"{_label(obj)}.{name}: links to a "
                                        f"{type(value).__name__}, expected a {target.__name__}")
             stack.append(value)
-        for name in cls.__awe_lists__:
-            prop = properties[name]
-            if prop.kind == "link":
-                stack.extend(item for item in values[name] if "_awe_batch" not in item.__dict__)
-    return found
+        for name in lists:
+            stack.extend(values[name])
+    return groups
 
 
 def _replace(values: dict[str, Any], cls: type, replacements: dict[int, Any]) -> None:
@@ -109,22 +123,23 @@ def _replace(values: dict[str, Any], cls: type, replacements: dict[int, Any]) ->
             values[name] = [replacements.get(id(item), item) for item in values[name]]
 
 
-def _resolve_values(session: Session, new: list[Any]) -> dict[int, Any]:
+def _resolve_values(session: Session, groups: dict[type, list[Any]]) -> dict[int, Any]:
     """Map each new value object (ParameterSet) equal to an existing or earlier one to it."""
     by_class: dict[type, dict[str, list[Any]]] = {}
-    for obj in new:
-        if type(obj).__awe_value__:
-            digest = obj.compute_hash()
-            obj.__dict__["params_hash"] = digest
-            by_class.setdefault(type(obj), {}).setdefault(digest, []).append(obj)
+    for cls, objects in groups.items():
+        if cls.__awe_value__:
+            for obj in objects:
+                digest = obj.compute_hash()
+                obj.__dict__["params_hash"] = digest
+                by_class.setdefault(cls, {}).setdefault(digest, []).append(obj)
     replacements: dict[int, Any] = {}
     if not by_class:
         return replacements
     database = session.database
     with database.read() as connection:
-        for cls, groups in by_class.items():
+        for cls, equal in by_class.items():
             table = database.table(cls.__awe_table__)
-            digests = list(groups)
+            digests = list(equal)
             existing: dict[str, int] = {}
             chunk = database.backend.in_chunk
             for start in range(0, len(digests), chunk):
@@ -133,18 +148,21 @@ def _resolve_values(session: Session, new: list[Any]) -> dict[int, Any]:
                                 for digest, object_id in connection.execute(statement))
             loaded = load_ids(session, cls, existing.values(), connection=connection,
                               refresh=False)
-            for digest, objects in groups.items():
+            for digest, objects in equal.items():
                 canonical = loaded.get(existing.get(digest, -1), objects[0])
                 for obj in objects:
                     if obj is not canonical:
                         replacements[id(obj)] = canonical
-    for obj in new:
-        _replace(obj.__dict__, type(obj), replacements)
+    for cls, objects in groups.items():
+        for obj in objects:
+            _replace(obj.__dict__, cls, replacements)
+        objects[:] = [obj for obj in objects if id(obj) not in replacements]
     return replacements
 
 
-def _check_stored(session: Session, objects: list[Any]) -> None:
-    files = [obj for obj in objects if hasattr(type(obj), "__awe_stored__")]
+def _check_stored(session: Session, groups: dict[type, list[Any]]) -> None:
+    files = [obj for cls, objects in groups.items() if hasattr(cls, "__awe_stored__")
+             for obj in objects]
     if not files:
         return
     store = session.store
@@ -152,31 +170,34 @@ def _check_stored(session: Session, objects: list[Any]) -> None:
         obj.check_stored(store)
 
 
-def _rows(new: list[Any]) -> dict[str, list[dict[str, Any]]]:
+def _rows(groups: dict[type, list[Any]]) -> dict[str, list[dict[str, Any]]]:
     """Insert parameters per table name, ``awe_object`` first."""
-    tables: dict[str, list[dict[str, Any]]] = {OBJECT_TABLE.name: []}
-    catalogue = tables[OBJECT_TABLE.name]
-    for obj in new:
-        cls = type(obj)
-        values = obj.__dict__
-        plain, links = cls.__awe_insert__
-        row = {column: values[name] for name, column in plain}
-        for name, column in links:
-            value = values[name]
-            row[column] = value if value is None or value.__class__ is int \
-                else value.__dict__["object_id"]
-        object_id = values["object_id"]
-        catalogue.append({"object_id": object_id, "class_name": cls.__name__,
-                          "creator": values["creator"], "project": values["project"],
-                          "privileges": values["privileges"],
-                          "creation_date": values["creation_date"]})
-        tables.setdefault(cls.__awe_table__, []).append(row)
+    catalogue: list[dict[str, Any]] = []
+    tables: dict[str, list[dict[str, Any]]] = {OBJECT_TABLE.name: catalogue}
+    for cls, objects in groups.items():
+        columns, values_of, links = cls.__awe_insert__
+        class_name = cls.__name__
+        rows = tables[cls.__awe_table__] = []
+        for obj in objects:
+            values = obj.__dict__
+            row = dict(zip(columns, values_of(values), strict=True))
+            for name, column in links:
+                value = values[name]
+                row[column] = value if value is None or value.__class__ is int \
+                    else value.__dict__["object_id"]
+            rows.append(row)
+            catalogue.append({"object_id": row["object_id"], "class_name": class_name,
+                              "creator": row["creator"], "project": row["project"],
+                              "privileges": row["privileges"],
+                              "creation_date": row["creation_date"]})
         for name, table in cls.__awe_list_tables__.items():
             link = cls.__awe_properties__[name].kind == "link"
-            rows = tables.setdefault(table, [])
-            for position, item in enumerate(values[name]):
-                rows.append({"object_id": object_id, "position": position,
-                             "value": item.__dict__["object_id"] if link else item})
+            items = tables[table] = []
+            for obj in objects:
+                object_id = obj.__dict__["object_id"]
+                for position, item in enumerate(obj.__dict__[name]):
+                    items.append({"object_id": object_id, "position": position,
+                                  "value": item.__dict__["object_id"] if link else item})
     return tables
 
 
@@ -219,57 +240,93 @@ def _flush(session: Session, roots: list[Any], mutations: list[Mutation]) -> lis
             AuditRecord(target=mutation.obj, field=name, new_value=_audit_text(value),
                         reason=mutation.reason)
             for name, value in mutation.changes.items()]
-    new = _collect([*roots, *(record for group in records.values() for record in group)])
-    replacements = _resolve_values(session, new)
-    new = [obj for obj in new if id(obj) not in replacements]
-    _check_stored(session, new)
+    groups = _collect([*roots, *(record for group in records.values() for record in group)])
+    replacements = _resolve_values(session, groups)
+    _check_stored(session, groups)
     database = session.database
-    needing = [obj for obj in new if obj.__dict__["object_id"] is None]
+    needing = [obj for objects in groups.values() for obj in objects
+               if obj.__dict__["object_id"] is None]
     for obj, object_id in zip(needing, database.allocate_ids(len(needing)), strict=True):
         obj.__dict__["object_id"] = object_id
-    saved = [(obj, [obj.__dict__[name] for name in _STAMPED]) for obj in new]
-    context = session.context
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    for obj in new:
-        values = obj.__dict__
-        values["creator"] = context.user
-        if values["project"] is None:
-            values["project"] = context.project
-        if values["privileges"] is None:
-            values["privileges"] = context.privileges
-        values["creation_date"] = now
+    filled_project, filled_privileges = _stamp(session, groups)
     # Tables first: a table missing since connect is created outside the write transaction.
     tables = {OBJECT_TABLE.name: database.table(OBJECT_TABLE.name)}
-    for cls in {type(obj) for obj in new}:
+    for cls in groups:
         for name in (cls.__awe_table__, *cls.__awe_list_tables__.values()):
             tables[name] = database.table(name)
     try:
         with database.write() as connection:
             _apply_mutations(session, connection, mutations, records)
-            for table_name, rows in _rows(new).items():
+            for table_name, rows in _rows(groups).items():
                 if rows:
-                    connection.execute(insert_rows(tables[table_name]), rows)
+                    connection.execute(insert_rows(tables[table_name]),
+                                       rows[0] if len(rows) == 1 else rows)
     except BaseException as exc:
-        for obj, before in saved:
-            obj.__dict__.update(zip(_STAMPED, before, strict=True))
+        _unstamp(groups, filled_project, filled_privileges)
+        count = sum(len(objects) for objects in groups.values())
         if isinstance(exc, SqlIntegrityError):
-            raise IntegrityError(f"commit of {len(new)} objects refused by the database: "
+            raise IntegrityError(f"commit of {count} objects refused by the database: "
                                  f"{exc.orig}") from exc
         if isinstance(exc, DBAPIError):
-            raise DatabaseError(f"commit of {len(new)} objects failed: {exc.orig}") from exc
+            raise DatabaseError(f"commit of {count} objects failed: {exc.orig}") from exc
         raise
-    batch = Batch([obj.__dict__["object_id"] for obj in new])
-    identity = session.identity
-    for obj in new:
-        values = obj.__dict__
-        values["_awe_batch"] = batch
-        for name in type(obj).__awe_lists__:
-            values[name] = tuple(values[name])
-        freeze(obj)
-        identity.add(values["object_id"], obj)
+    _mark_committed(session, groups)
     for mutation in mutations:
         mutation.obj.__dict__.update(mutation.changes)
     return [replacements.get(id(root), root) for root in roots]
+
+
+def _stamp(session: Session, groups: dict[type, list[Any]]) -> tuple[list[dict], list[dict]]:
+    """Set creator, creation date, and project and privileges where unset.
+
+    Returns the value dicts whose project and privileges were filled in (to undo on failure).
+    """
+    context = session.context
+    user, project, privileges = context.user, context.project, context.privileges
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    filled_project: list[dict] = []
+    filled_privileges: list[dict] = []
+    for objects in groups.values():
+        for obj in objects:
+            values = obj.__dict__
+            values["creator"] = user
+            values["creation_date"] = now
+            if values["project"] is None:
+                values["project"] = project
+                filled_project.append(values)
+            if values["privileges"] is None:
+                values["privileges"] = privileges
+                filled_privileges.append(values)
+    return filled_project, filled_privileges
+
+
+def _unstamp(groups: dict[type, list[Any]], filled_project: list[dict],
+             filled_privileges: list[dict]) -> None:
+    """Undo :func:`_stamp` (users never set creator or creation date themselves)."""
+    for objects in groups.values():
+        for obj in objects:
+            obj.__dict__["creator"] = obj.__dict__["creation_date"] = None
+    for values in filled_project:
+        values["project"] = None
+    for values in filled_privileges:
+        values["privileges"] = None
+
+
+def _mark_committed(session: Session, groups: dict[type, list[Any]]) -> None:
+    """Make the objects committed (immutable) members of one batch, in the identity map."""
+    batch = Batch([obj.__dict__["object_id"] for objects in groups.values() for obj in objects])
+    identity = session.identity
+    for cls, objects in groups.items():
+        lists = cls.__awe_lists__
+        for obj in objects:
+            values = obj.__dict__
+            values["_awe_batch"] = batch
+            for name in lists:
+                values[name] = tuple(values[name])
+            identity.add(values["object_id"], obj)
+        if cls.__awe_dicts__:
+            for obj in objects:
+                freeze(obj)
 
 
 def commit(*objects: Any) -> list[Any]:

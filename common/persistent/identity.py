@@ -31,6 +31,18 @@ class IdentityMap:
     def add(self, object_id: int, obj: Any) -> None:
         """Remember ``obj`` as the object of ``object_id``."""
         self._refs[object_id] = weakref.ref(obj)
+        self.sweep_if_grown()
+
+    @property
+    def references(self) -> dict[int, weakref.ref]:
+        """The map itself (id → weak reference), for loops that add many objects.
+
+        Call :meth:`sweep_if_grown` after such a loop.
+        """
+        return self._refs
+
+    def sweep_if_grown(self) -> None:
+        """Drop dead entries if the map has doubled since the last sweep."""
         if len(self._refs) > self._sweep_at:
             self._sweep()
 

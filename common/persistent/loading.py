@@ -7,6 +7,8 @@ the same batch (:class:`~common.persistent.identity.Batch`), one statement per c
 
 from __future__ import annotations
 
+import gc
+import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from types import MappingProxyType
@@ -49,23 +51,33 @@ def materialise(session: Session, cls: type, rows: Iterable[Any], batch: Batch) 
     names = cls.__awe_columns__
     mutable = cls.__awe_mutable__
     identity = session.identity
-    known = identity.get
-    remember = identity.add
-    objects = []
+    references = identity.references
+    reference = weakref.ref
+    objects: list[Any] = []
     append = objects.append
-    for row in rows:
-        obj = known(row[0])
-        if obj is None:
-            obj = _new(cls)
-            values = obj.__dict__
-            values.update(zip(names, row, strict=True))
-            values["_awe_batch"] = batch
-            remember(row[0], obj)
-        else:
-            values = obj.__dict__
-            for name, position in mutable:
-                values[name] = row[position]
-        append(obj)
+    # Creating many objects in a row makes the cyclic collector rescan every live object
+    # again and again; these objects form no cycles, so it pauses for the loop.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for row in rows:
+            known = references.get(row[0])
+            obj = None if known is None else known()
+            if obj is None:
+                obj = _new(cls)
+                values = obj.__dict__
+                values.update(zip(names, row, strict=True))
+                values["_awe_batch"] = batch
+                references[row[0]] = reference(obj)
+            else:
+                values = obj.__dict__
+                for name, position in mutable:
+                    values[name] = row[position]
+            append(obj)
+    finally:
+        if collecting:
+            gc.enable()
+    identity.sweep_if_grown()
     if cls.__awe_dicts__:
         for obj in objects:
             freeze(obj)

@@ -19,6 +19,7 @@ per list attribute.
 from __future__ import annotations
 
 import threading
+from operator import itemgetter
 from typing import Any
 
 from common.database import ColumnSpec, TableSpec, column_name, register_tables
@@ -120,6 +121,7 @@ def _column_spec(prop: persistent) -> ColumnSpec:
         nullable=prop.name not in SYSTEM_FIELDS,
         index=prop.index or prop.is_link or prop.name in INDEXED_NAMES,
         unique=prop.unique, default=prop.default, doc=prop.doc,
+        renamed_from=column_name(prop.renamed_from) if prop.renamed_from else None,
     )
 
 
@@ -168,8 +170,9 @@ class PersistentMeta(type):
                                   and not prop.is_list)
         cls.__awe_mutable__ = tuple((key, scalars.index(key)) for key in scalars
                                     if key in MUTABLE_FIELDS)
+        plain = tuple(key for key in scalars if not properties[key].is_link)
         cls.__awe_insert__ = (
-            tuple((key, column_name(key)) for key in scalars if not properties[key].is_link),
+            tuple(column_name(key) for key in plain), itemgetter(*plain),
             tuple((key, column_name(key)) for key in cls.__awe_links__))
         cls.__awe_list_tables__ = {} if abstract else {
             key: list_table_name(name, key) for key in cls.__awe_lists__}

@@ -1,6 +1,7 @@
 """The two-faced ``persistent`` descriptor: a query column on the class, the value on an instance.
 
-``persistent(doc, type, default, *, fits=None, length=None, index=False, unique=False)``:
+``persistent(doc, type, default, *, fits=None, length=None, index=False, unique=False,
+renamed_from=None)``:
 
 - ``type`` is ``int``, ``float``, ``str``, ``bool``, ``datetime``, ``date``, ``dict`` (JSON, not
   queryable) or a persistent class (a **link**; its name as a string for a class declared
@@ -8,7 +9,8 @@
 - ``fits`` names the FITS keyword the value is read from; ``length`` bounds a string (default
   255, at most 4000); ``index`` asks for an index (links, ``night``, ``ifu``,
   ``timestamp_start/_end``, ``creation_date`` and ``filename`` always get one); ``unique``
-  asks for a unique constraint.
+  asks for a unique constraint; ``renamed_from`` names the attribute's previous name (schema
+  evolution renames its column and keeps the data; not for list attributes).
 
 On the class, ``MasterBias.ifu`` is an :class:`~common.persistent.expressions.Attribute`
 (``MasterBias.ifu == 5`` is a query). On an instance, scalar values live in the instance
@@ -127,7 +129,7 @@ class persistent:
 
     def __init__(self, doc: str, type: Any, default: Any = None, *,
                  fits: str | None = None, length: int | None = None, index: bool = False,
-                 unique: bool = False) -> None:
+                 unique: bool = False, renamed_from: str | None = None) -> None:
         if not isinstance(doc, str):
             raise PersistenceError(f"persistent(): the first argument is the documentation "
                                    f"string, found {_found(doc)}")
@@ -136,6 +138,7 @@ class persistent:
         self.fits = fits
         self.index = bool(index)
         self.unique = bool(unique)
+        self.renamed_from = renamed_from
         self.name = ""
         self.owner: Any = None
         self._target: Any = None
@@ -153,6 +156,10 @@ class persistent:
         if self.length is not None and not 1 <= self.length <= MAX_STRING_LENGTH:
             raise PersistenceError(f"persistent({doc!r}): length must be 1-{MAX_STRING_LENGTH}, "
                                    f"found {self.length}")
+        if renamed_from is not None and (self.is_list or not isinstance(renamed_from, str)):
+            raise PersistenceError(f"persistent({doc!r}): renamed_from= takes the previous "
+                                   f"attribute name of a scalar or link attribute, found "
+                                   f"{_found(renamed_from)}{' on a list' if self.is_list else ''}")
         if self.is_list:
             if default != []:
                 raise PersistenceError(f"persistent({doc!r}): a list attribute's default must "
