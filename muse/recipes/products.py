@@ -207,8 +207,11 @@ def write_hdus(path: Path, primary: fits.Header | None,
 
 def assemble_merged(path: Path, primary: fits.Header, fragments: Sequence[Path]) -> None:
     """Write ``primary`` then the extension HDUs of every fragment file, in order."""
+    head = fits.PrimaryHDU(header=primary)
+    head.header.set("EXTEND", True, "FITS dataset may contain extensions", after="NAXIS")
+    head.add_checksum()
     with open(path, "wb") as stream:
-        fits.HDUList([fits.PrimaryHDU(header=primary)]).writeto(stream, checksum=True)
+        stream.write(head.header.tostring().encode("ascii"))
         for fragment in fragments:
             with fits.open(fragment, memmap=False) as hdul:
                 start = hdul[1].fileinfo()["hdrLoc"]
