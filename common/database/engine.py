@@ -8,6 +8,7 @@ may run DDL, so scripts work with nothing but ``AWE_DATABASE``; see
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -52,6 +53,7 @@ class Database:
         self.current_user: str | None = None
         self.ids = IdAllocator(self)
         self._pid = os.getpid()
+        self._schema_lock = threading.RLock()
 
     def __repr__(self) -> str:
         return f"Database({self.url!r}, site={self.site})"
@@ -72,7 +74,9 @@ class Database:
         if table is None:
             from common.database.schema import ensure_schema
 
-            ensure_schema(self)
+            with self._schema_lock:
+                if name not in self.metadata.tables:
+                    ensure_schema(self)
             table = self.metadata.tables.get(name)
             if table is None:
                 raise DatabaseError(f"database {self.url}: no table {name} is declared")

@@ -40,7 +40,7 @@ from common.persistent.statements import (
     update_fields,
 )
 
-__all__ = ["Mutation", "commit", "mutate", "transaction"]
+__all__ = ["Mutation", "Pending", "commit", "mutate", "transaction"]
 
 
 
@@ -54,7 +54,9 @@ class Mutation:
 
 
 @dataclass
-class _Pending:
+class Pending:
+    """The commits and audited changes of an open ``with transaction():`` block."""
+
     roots: list[Any] = field(default_factory=list)
     mutations: list[Mutation] = field(default_factory=list)
 
@@ -368,7 +370,7 @@ def transaction() -> Iterator[None]:
     if session.pending is not None:
         yield
         return
-    pending = session.pending = _Pending()
+    pending = session.pending = Pending()
     try:
         yield
     finally:

@@ -39,6 +39,7 @@ __all__ = [
     "Not",
     "Or",
     "decode_value",
+    "describe",
     "encode_value",
     "node_from_data",
     "node_to_data",
@@ -261,6 +262,33 @@ class Attribute:
                          f"write {self}.any_bits(mask)")
 
     __and__ = __rand__ = __or__ = __ror__ = __invert__ = _no_boolean
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return repr(value)
+
+
+def describe(node: Node | None) -> str:
+    """The condition as written in Python (for ``repr`` and logs)."""
+    if node is None:
+        return "everything"
+    if isinstance(node, (And, Or)):
+        if not node.parts:
+            return "everything" if isinstance(node, And) else "nothing"
+        symbol = " & " if isinstance(node, And) else " | "
+        return symbol.join(f"({describe(part)})" for part in node.parts)
+    if isinstance(node, Not):
+        return f"~({describe(node.part)})"
+    path = ".".join(node.path)
+    if isinstance(node, Compare):
+        return f"{path} {node.op} {_shown(node.value)}"
+    if isinstance(node, In):
+        return f"{path}.in_([{', '.join(_shown(value) for value in node.values)}])"
+    if isinstance(node, Like):
+        return f"{path}.like({node.pattern!r})"
+    return f"{path}.any_bits({node.mask})"
 
 
 # -- plain data -----------------------------------------------------------------------------

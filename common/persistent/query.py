@@ -25,6 +25,7 @@ from common.persistent.expressions import (
     Node,
     Not,
     Or,
+    describe,
     node_from_data,
     node_to_data,
     resolve_path,
@@ -90,7 +91,13 @@ class Query:
         return Query(cls, **values)
 
     def __repr__(self) -> str:
-        return f"Query({self.cls.__name__}: {self.to_dict()})"
+        text = f"{self.cls.__name__}: {describe(self.where)}"
+        for path, descending in self.order:
+            text += f", order by {'.'.join(path)}{' desc' if descending else ''}"
+        if self.offset or self.limit is not None:
+            stop = "" if self.limit is None else self.offset + self.limit
+            text += f", [{self.offset}:{stop}]"
+        return f"Query({text})"
 
     def __bool__(self) -> bool:
         raise QueryError(f"a query on {self.cls.__name__} has no truth value: use len(q) to "

@@ -14,13 +14,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from common.config import Context, load_config
 from common.database import Database, connect
 from common.persistent.identity import IdentityMap
 
 if TYPE_CHECKING:
+    from common.persistent.commit import Pending
     from dataserver.store import DataStore
 
 __all__ = ["Session", "current_session", "session"]
@@ -29,7 +30,8 @@ __all__ = ["Session", "current_session", "session"]
 class Session:
     """(Database, identity map, Context), plus the file store ``DataObject`` uses.
 
-    ``store`` defaults to the configured store, opened on first use.
+    ``store`` defaults to the configured store, opened on first use. ``pending`` collects
+    the work of an open ``with transaction():`` block.
     """
 
     def __init__(self, database: Database, context: Context, *,
@@ -37,7 +39,7 @@ class Session:
         self.database = database
         self.context = context
         self.identity = IdentityMap()
-        self.pending: Any = None
+        self.pending: Pending | None = None
         self._store = store
         self.pid = os.getpid()
 

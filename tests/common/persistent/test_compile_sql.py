@@ -123,5 +123,10 @@ def test_every_statement_compiles(backend):
 
 
 def test_query_repr_is_readable():
-    query = Query(CmpChip, ((CmpChip.ifu == 5) & (CmpChip.extname.like("C*"))).where)
-    assert "CmpChip" in repr(query) and "ifu" in repr(query)
+    query = ((CmpChip.ifu == 5) & CmpChip.extname.like("C*") & ~CmpChip.ifu.in_([1, 2])
+             | (CmpChip.DATE_OBS == None))  # noqa: E711
+    assert repr(query.order_by("ifu", desc=True)[2:5]) == (
+        "Query(CmpChip: ((ifu == 5) & (extname.like('C*')) & (~(ifu.in_([1, 2])))) | "
+        "(DATE_OBS == None), order by ifu desc, [2:5])")
+    assert repr(CmpChip.select_all()) == "Query(CmpChip: everything)"
+    assert repr(Query(CmpChip, (CmpChip.ifu == 1).where)) == "Query(CmpChip: ifu == 1)"
