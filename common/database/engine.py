@@ -116,12 +116,14 @@ class Database:
 
 
 def connect(url: str | None = None, *, site: int | None = None,
-            target: str | None = None) -> Database:
+            target: str | None = None, evolve: bool = True) -> Database:
     """Open the database at ``url`` (default: the configured one) for ``site``.
 
     Imports the system classes and the ``target`` package (default: configured) so their
-    tables are declared, creates what is missing when the role may run DDL (an empty database
-    is initialised), and refuses a site that is not registered.
+    tables are declared, checks the schema version and evolves the schema when the role may run
+    DDL (an empty database is initialised), and refuses a site that is not registered.
+    ``evolve=False`` opens the database as it is, without the schema and site checks (for
+    ``awe db``, which inspects and evolves the schema itself).
     """
     from common.database.schema import ensure_schema, import_declaring_packages
     from common.database.sites import check_site
@@ -142,8 +144,9 @@ def connect(url: str | None = None, *, site: int | None = None,
     database = Database(engine, backend, site=site)
     import_declaring_packages(target, required=required)
     try:
-        ensure_schema(database)
-        check_site(database)
+        if evolve:
+            ensure_schema(database)
+            check_site(database)
         with database.read() as connection:
             database.current_user = backend.current_user(connection)
     except DBAPIError as exc:

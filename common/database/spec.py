@@ -26,6 +26,7 @@ class ColumnSpec:
     ``length`` applies to ``str`` (default 255, at most 4000). A ``link`` column is a foreign key
     to ``awe_object.object_id``, deferrable and initially deferred. ``default`` is the declared
     Python default (schema evolution uses it as the server default of an added column).
+    ``renamed_from`` names the column this one was called before (schema evolution renames it).
     """
 
     name: str
@@ -36,6 +37,7 @@ class ColumnSpec:
     unique: bool = False
     default: object = None
     doc: str = ""
+    renamed_from: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -50,6 +52,8 @@ class ColumnSpec:
         elif self.length is not None:
             raise PersistenceError(f"column {self.name}: length applies to str columns only, "
                              f"not {self.kind}")
+        if self.renamed_from == self.name:
+            raise PersistenceError(f"column {self.name}: renamed_from names the column itself")
 
 
 @dataclass(frozen=True)
