@@ -183,6 +183,21 @@ def raw_put(port: int, name: str, source: Path, sha256: str) -> float:
     return elapsed
 
 
+def write_to_page_cache(size: int, target: Path) -> float:
+    """Reference: write ``size`` bytes into a new file, no fsync (what caching a copy costs)."""
+    block = os.urandom(4 << 20)
+    started = time.perf_counter()
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    try:
+        for _ in range(0, size, len(block)):
+            os.write(fd, block)
+    finally:
+        os.close(fd)
+    elapsed = time.perf_counter() - started
+    target.unlink()
+    return elapsed
+
+
 def copy_and_fsync(source: Path, target: Path) -> float:
     """Reference: a plain copy of the file with fsync, no checksum."""
     started = time.perf_counter()
@@ -346,9 +361,11 @@ def run(args: argparse.Namespace, work: Path, servers: Servers) -> None:
         service.collect(["big.fits"], 0)
     fetch = best(fetches)
     local = measure(lambda: read_all(port_a, "/files/big.fits", auth), args.repeat)
+    cache = measure(lambda: write_to_page_cache(size, work / "cache-test"), args.repeat)
+    line("reference: write the file to the page cache", gbps(size, cache))
     line("local GET (a)", gbps(size, local))
     line("peer fetch GET (b from a)", gbps(size, fetch), "goal <= 1.30",
-         f"ratio {fetch / local:4.2f}x local")
+         f"ratio {fetch / local:4.2f}x local, {fetch / cache:4.2f}x page-cache write")
 
     # -- many small files -------------------------------------------------------------------------
     print(f"\n{CONCURRENCY} concurrent clients, GET of {SMALL_SIZE // 1024} KiB files "
