@@ -26,14 +26,18 @@ def like_pattern(pattern: str) -> str:
 class Backend:
     """Defaults shared by the backends; each module overrides what its product does differently.
 
-    ``in_chunk`` is the most values one ``IN (…)`` list may carry (Oracle allows 1000).
+    ``in_chunk`` is the most values one ``IN (…)`` list may carry (Oracle allows 1000);
+    ``driver`` is the DBAPI driver a plain ``name://`` URL gets.
     """
 
     name = "generic"
+    driver: str | None = None
     in_chunk = 1000
 
     def normalise_url(self, url: URL) -> URL:
-        """Return ``url`` with the driver this project uses."""
+        """Return ``url`` with this project's driver: ``postgresql://`` → ``postgresql+psycopg://``."""
+        if self.driver is not None and url.drivername == self.name:
+            return url.set(drivername=f"{self.name}+{self.driver}")
         return url
 
     def check_url(self, url: URL) -> None:

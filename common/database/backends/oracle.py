@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import CLOB, ColumnElement, Connection, Sequence, Table, select
 from sqlalchemy.dialects.oracle import NUMBER
-from sqlalchemy.engine import URL
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import Boolean, TypeDecorator
@@ -71,13 +70,8 @@ class OracleBackend(Backend):
     """Oracle through python-oracledb (the maintained successor of cx_Oracle)."""
 
     name = "oracle"
+    driver = "oracledb"
     in_chunk = 1000
-
-    def normalise_url(self, url: URL) -> URL:
-        """``oracle://`` → ``oracle+oracledb://``."""
-        if url.drivername == "oracle":
-            return url.set(drivername="oracle+oracledb")
-        return url
 
     def reserve_blocks(self, connection: Connection, sequence: Sequence, counter: Table,
                        count: int, block: int) -> list[int]:

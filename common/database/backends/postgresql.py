@@ -29,13 +29,8 @@ class PostgresqlBackend(Backend):
     """PostgreSQL through psycopg 3."""
 
     name = "postgresql"
+    driver = "psycopg"
     in_chunk = 1000
-
-    def normalise_url(self, url: URL) -> URL:
-        """``postgresql://`` → ``postgresql+psycopg://``."""
-        if url.drivername == "postgresql":
-            return url.set(drivername="postgresql+psycopg")
-        return url
 
     def engine_options(self, url: URL) -> dict[str, Any]:
         """Check pooled connections before use (servers restart)."""
