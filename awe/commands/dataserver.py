@@ -18,7 +18,6 @@ import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from common.config import load_config, read_token
 from common.errors import ConfigError, DatabaseError
@@ -27,16 +26,12 @@ from dataserver.protocol import parse_age
 from dataserver.settings import add_scrub_arguments, add_serve_arguments, peer_url
 from dataserver.tokens import issue_token
 
-if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
-
-# The server (aiohttp) and SQLAlchemy are imported where used: `awe` imports every command
-# module to build its parser, and most invocations need neither.
+# The server (aiohttp) and the database layer are imported where used: `awe` imports every
+# command module to build its parser, and most invocations need neither.
 
 HELP = "run a data server (serve), check its files (scrub), collect orphans (gc), make tokens"
 
 GC_BATCH = 1000
-DRIVERS = {"postgresql": "postgresql+psycopg", "oracle": "oracle+oracledb"}
 
 
 def _age(text: str) -> float:
@@ -96,42 +91,30 @@ def _run_token(args: argparse.Namespace) -> int:
 # -- gc ---------------------------------------------------------------------------------------
 
 
-def _engine(url: str) -> Engine:
-    """An engine for a configured database URL, with this project's drivers."""
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import SQLAlchemyError
-
-    try:
-        parsed = make_url(url)
-    except SQLAlchemyError as exc:
-        raise ConfigError(f"database: {url!r} is not a database URL ({exc})") from None
-    driver = DRIVERS.get(parsed.drivername)
-    return create_engine(parsed.set(drivername=driver) if driver else parsed)
-
-
 def referenced_names(url: str) -> set[str]:
     """Every non-null ``filename`` in every ``awe_*`` table of the database at ``url``.
 
-    Tables are found by reflection (any dialect). A database without such a table is refused:
-    every file would look unreferenced.
+    The database is opened as it is (no schema evolution, nothing created) and its tables are
+    found by reflection, so this works on any backend and any data model. A database without
+    such a table is refused: every file would look unreferenced.
     """
     from sqlalchemy import column, inspect, select, table
     from sqlalchemy.exc import SQLAlchemyError
 
-    engine = _engine(url)
+    from common.database import connect
+
+    database = connect(url, evolve=False)
     try:
-        columns = inspect(engine).get_multi_columns()
+        columns = inspect(database.engine).get_multi_columns()
         tables = sorted(name for (_, name), found in columns.items()
                         if name.lower().startswith("awe_")
                         and any(item["name"].lower() == "filename" for item in found))
         if not tables:
             raise DatabaseError(
-                f"{engine.url.render_as_string(hide_password=True)}: no awe_* table has a "
-                "filename column, so every file would look unreferenced; is this the site's "
-                "database?")
+                f"{database.url}: no awe_* table has a filename column, so every file would "
+                "look unreferenced; is this the site's database?")
         names: set[str] = set()
-        with engine.connect() as connection:
+        with database.read() as connection:
             for name in tables:
                 filename = column("filename")
                 query = select(filename).select_from(table(name, filename)).where(
@@ -139,10 +122,10 @@ def referenced_names(url: str) -> set[str]:
                 names.update(connection.execute(query).scalars())
         return names
     except SQLAlchemyError as exc:
-        raise DatabaseError(f"{engine.url.render_as_string(hide_password=True)}: cannot read "
-                            f"the file names ({exc.__class__.__name__}: {exc})") from exc
+        raise DatabaseError(f"{database.url}: cannot read the file names "
+                            f"({exc.__class__.__name__}: {exc})") from exc
     finally:
-        engine.dispose()
+        database.dispose()
 
 
 def _batches(items: list[str], size: int) -> Iterable[list[str]]:
