@@ -7,7 +7,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, 
 
 from awe.cli import main
 from awe.commands.dataserver import referenced_names
-from common.errors import DatabaseError
+from common.errors import DatabaseError, PermissionDenied
 
 
 @pytest.fixture
@@ -85,6 +85,5 @@ def test_gc_needs_the_service_token(cluster, tmp_path, capsys):
     assert main(["dataserver", "gc", "--server", server.url, "--token-file", str(user_token),
                  "--database", f"sqlite:///{tmp_path / 'x.sqlite'}"]) == 1
     assert "PermissionDenied" in capsys.readouterr().err
-    reply = server.client("alice")
-    with pytest.raises(Exception, match="needs a service token"):
-        reply.collect(["x.fits"], 0)
+    with pytest.raises(PermissionDenied, match="needs a service token"):
+        server.client("alice").collect(["x.fits"], 0)

@@ -213,8 +213,10 @@ def test_tokens_users_service_peer_and_public_read(cluster, tmp_path, raw):
     t = cluster.tokens
     body = b"token test"
     checksum = {"X-Checksum-Sha256": hashlib.sha256(body).hexdigest()}
-    put = lambda name, headers: raw(server.url, "PUT", f"/files/{name}",  # noqa: E731
-                                    {**headers, **checksum}, body)
+
+    def put(name, headers):
+        return raw(server.url, "PUT", f"/files/{name}", {**headers, **checksum}, body)
+
     none, wrong = put("n.fits", {}), put("w.fits", bearer("not-a-token"))
     assert none.status == wrong.status == 401
     assert none.headers["WWW-Authenticate"].startswith("Bearer")
