@@ -279,7 +279,9 @@ def _master_flat_ifu(task: FlatTask) -> IfuOutput:
         write_hdus(task.products[CATG], header, image_hdus(master, dq, master_stat,
                                                            bunit=bunit))
     if traces:
-        table = fits.BinTableHDU.from_columns(trace_columns(traces), name=extname(ifu))
+        # per-IFU files name the IFU in the primary header; a merged file names each table
+        table = fits.BinTableHDU.from_columns(trace_columns(traces),
+                                              name=extname(ifu) if task.merged else None)
         if task.merged:
             table.header.extend(merged_data_cards(chip_header, trace_keywords))
             write_hdus(task.products[TRACE_CATG], None, [table])

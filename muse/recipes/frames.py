@@ -238,6 +238,8 @@ def _scan_hdus(path: Path) -> tuple[list[tuple[str, int]], str]:
             ended = False
             while not ended:
                 block = stream.read(_BLOCK)
+                if offset == 0 and not cards and not block.startswith(b"SIMPLE  ="):
+                    raise RecipeError(f"{path}: not a FITS file (no SIMPLE card)")
                 if len(block) < _BLOCK:
                     return hdus, (f" (the file ends inside the header of HDU {len(hdus)} at "
                                   f"byte {size}: truncated)")
@@ -248,8 +250,6 @@ def _scan_hdus(path: Path) -> tuple[list[tuple[str, int]], str]:
                     if card.startswith("END") and not card[3:].strip():
                         ended = True
                         break
-            if not hdus and not cards[0].startswith("SIMPLE  ="):
-                raise RecipeError(f"{path}: not a FITS file (no SIMPLE card)")
             values = {card[:8].strip(): card for card in cards if card[8:10] == "= "}
             try:
                 naxis = int(_card_value(values["NAXIS"])) if "NAXIS" in values else 0

@@ -11,7 +11,8 @@ merged file (``--merge``) the chip, QC and DRS keywords of each IFU sit in its `
 
 **Images** are ``DATA`` (float32), ``DQ`` (int32, Euro3D bits) and ``STAT`` (float32, the
 variance), with the ESO DICD ``HDUCLASS`` keywords and ``BUNIT``. **Tables** are one binary
-table per IFU named ``CHANnn``.
+table per IFU: the first extension of a per-IFU file, the extension ``CHANnn`` of a merged
+one (where ESO's table loader looks first).
 
 **Atomicity.** Everything is written to hidden temporary files in the output directory
 (:class:`PendingFiles`); only when every IFU of a run has succeeded are they fsynced renamed

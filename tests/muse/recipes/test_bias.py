@@ -31,7 +31,7 @@ def test_one_product_per_ifu_with_preview(bias_run):
 def test_level_per_port_within_a_tenth_of_an_adu(bias_run, truth):
     detector = truth.geometry.detector
     for ifu in range(1, N_IFUS + 1):
-        data, dq, _ = master(bias_run, ifu)
+        data, _, _ = master(bias_run, ifu)
         expected = truth.expected_master_bias(ifu)
         for port in range(1, N_PORTS + 1):
             window = detector.trimmed_window(port)
