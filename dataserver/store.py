@@ -262,9 +262,13 @@ class LocalStore:
         The file is locked (``flock``) through the returned descriptor until it is closed, so
         :meth:`clean_temp` never removes a file that a live writer still holds.
         """
-        fd, tmp = tempfile.mkstemp(dir=self.root / "tmp", prefix="upload-")
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        return fd, Path(tmp)
+        while True:
+            fd, tmp = tempfile.mkstemp(dir=self.root / "tmp", prefix="upload-")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if os.fstat(fd).st_nlink:
+                return fd, Path(tmp)
+            # clean_temp took it for an orphan between its creation and our lock
+            os.close(fd)
 
     def clean_temp(self) -> int:
         """Remove temporary files whose writer has gone (killed mid-upload); return how many."""
