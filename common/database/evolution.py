@@ -82,8 +82,10 @@ if TYPE_CHECKING:
 __all__ = [
     "Change",
     "Plan",
+    "Preview",
     "evolve",
     "plan_evolution",
+    "prepare_owner_roles",
     "preview",
     "render_script",
 ]
@@ -271,8 +273,8 @@ class _Planner:
         self.settled.add((change.table, change.column))
         self.plan.changes.append(change)
 
-    def new_table(self, name: str) -> None:
-        if name == OBJECT_TABLE.name:
+    def new_table(self, name: str, *, sequences: bool) -> None:
+        if name == OBJECT_TABLE.name and sequences:
             self.change(Change(CREATE_SEQUENCE, ID_SEQUENCE))
         self.change(Change(CREATE_TABLE, name))
         if name == ID_COUNTER.name:
@@ -427,7 +429,7 @@ def plan_evolution(connection: Connection, declared: DeclaredSchema, metadata: M
     planner = _Planner(declared, metadata, recorded)
     for created in metadata.sorted_tables:
         if created.name in new_tables:
-            planner.new_table(created.name)
+            planner.new_table(created.name, sequences=connection.dialect.supports_sequences)
     for name in sorted(names - new_tables):
         planner.existing_table(name, tables.get(name, _TableDiff()))
     planner.plan.changes.sort(key=lambda change: ACTION_ORDER.index(change.action))
@@ -462,9 +464,8 @@ def _apply(operations: Operations, change: Change, metadata: MetaData,
            specs: dict[str, TableSpec]) -> None:
     dialect = operations.migration_context.dialect
     if change.action == CREATE_SEQUENCE:
-        if dialect.supports_sequences:
-            operations.execute(CreateSequence(metadata.info[ID_SEQUENCE],
-                                              if_not_exists=dialect.name == "postgresql"))
+        operations.execute(CreateSequence(metadata.info[ID_SEQUENCE],
+                                          if_not_exists=dialect.name == "postgresql"))
         return
     declared = metadata.tables[change.table]
     if change.action == CREATE_TABLE:
@@ -538,7 +539,8 @@ def _history_row(history: Table, *, version_id: int, declared: DeclaredSchema,
 # --- reading the history and the role -------------------------------------------------------
 
 _HISTORY = history_table(MetaData())
-_PG_ROLES = catalog_table("pg_roles", catalog_column("oid"), catalog_column("rolname"))
+_PG_ROLES = catalog_table("pg_roles", catalog_column("oid"), catalog_column("rolname"),
+                          catalog_column("rolsuper"))
 _PG_DATABASE = catalog_table("pg_database", catalog_column("datname"), catalog_column("datdba"))
 _PG_TABLES = catalog_table("pg_tables", catalog_column("schemaname"),
                            catalog_column("tablename"), catalog_column("tableowner"))
@@ -758,3 +760,33 @@ def render_script(planned: Preview, dialect_name: str, *, record: bool = True,
                            dialect_name=dialect_name)
         Operations(context).execute(row)
     return output.getvalue()
+
+
+def prepare_owner_roles(database: Database, role_prefix: str) -> list[str] | None:
+    """As a PostgreSQL superuser, create ``awe_owner`` and ``awe_service`` if they are missing.
+
+    ``awe_owner`` (no login) gets USAGE and CREATE on the schema, so the tables an
+    initialisation creates next are owned by it (DDL runs as that role); ``awe_service`` is the
+    login role of DPUs and ingest daemons. Returns the roles created, or None when the
+    database is not PostgreSQL or the role is no superuser (nothing is done then).
+    """
+    if database.backend.name != "postgresql":
+        return None
+    owner, service = f"{role_prefix}awe_owner", f"{role_prefix}awe_service"
+    with database.write() as connection:
+        superuser = connection.execute(select(_PG_ROLES.c.rolsuper).where(
+            _PG_ROLES.c.rolname == func.current_user())).scalar_one()
+        if not superuser:
+            return None
+        existing = set(connection.execute(select(_PG_ROLES.c.rolname).where(
+            _PG_ROLES.c.rolname.in_([owner, service]))).scalars())
+        quote = connection.dialect.identifier_preparer.quote
+        created = []
+        for role, login in ((owner, "NOLOGIN"), (service, "LOGIN")):
+            if role not in existing:
+                connection.execute(DDL(f"CREATE ROLE {quote(role)} {login}"))
+                created.append(role)
+        schema = connection.execute(select(func.current_schema())).scalar_one()
+        connection.execute(DDL(f"GRANT USAGE, CREATE ON SCHEMA {quote(schema)} TO "
+                               f"{quote(owner)}"))
+    return created

@@ -1,0 +1,50 @@
+"""Fixtures of the schema-evolution tests: a fresh database per test, on SQLite and PostgreSQL.
+
+Schema-changing tests cannot share a database, so ``fresh_url`` makes a new SQLite file or a
+new PostgreSQL database (named after the session's test database, so roles made for it start
+with that name too) and drops the database and its roles afterwards.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+
+import psycopg
+import pytest
+
+
+@pytest.fixture
+def postgres_admin(postgres_url: str) -> Callable[[str], psycopg.Connection]:
+    """``postgres_admin(database)``: an autocommit psycopg connection as user postgres."""
+    base = postgres_url.rsplit("/", 1)[0].replace("+psycopg", "")
+
+    def open_admin(database: str = "postgres") -> psycopg.Connection:
+        return psycopg.connect(f"{base}/{database}", autocommit=True, connect_timeout=5)
+
+    return open_admin
+
+
+@pytest.fixture
+def fresh_postgres_url(postgres_url: str, postgres_admin) -> Iterator[str]:
+    """URL of a new, empty PostgreSQL database for this test only; dropped with its roles."""
+    name = f"{postgres_url.rsplit('/', 1)[1]}_evo_{secrets.token_hex(3)}"
+    with postgres_admin() as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{postgres_url.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with postgres_admin() as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            roles = connection.execute("SELECT rolname FROM pg_roles WHERE rolname LIKE %s "
+                                       "ORDER BY length(rolname) DESC", (name + "%",)).fetchall()
+            for (role,) in roles:
+                connection.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def fresh_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    """URL of a new, empty database for this test only (SQLite file or PostgreSQL database)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'evolution.sqlite'}"
+    return request.getfixturevalue("fresh_postgres_url")
