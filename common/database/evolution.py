@@ -38,6 +38,7 @@ from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import (
     DDL,
+    CheckConstraint,
     Column,
     Connection,
     ForeignKey,
@@ -55,6 +56,7 @@ from sqlalchemy import (
 from sqlalchemy import column as catalog_column
 from sqlalchemy import table as catalog_table
 from sqlalchemy.schema import (
+    AddConstraint,
     CreateIndex,
     CreateSequence,
     CreateTable,
@@ -63,6 +65,7 @@ from sqlalchemy.schema import (
 )
 
 from common.config import load_config
+from common.database.backends.postgresql import SCHEMA_LOCK_KEY
 from common.database.catalogue import ID_COUNTER, ID_SEQUENCE, OBJECT_TABLE, SITE_TABLE
 from common.database.history import (
     HISTORY_TABLE,
@@ -73,6 +76,7 @@ from common.database.history import (
     software_release,
 )
 from common.database.mapping import build_metadata
+from common.database.naming import constraint_name
 from common.database.spec import ColumnSpec, TableSpec
 from common.errors import SchemaEvolutionError
 
@@ -494,6 +498,11 @@ def _apply(operations: Operations, change: Change, metadata: MetaData,
         operations.add_column(change.table,
                               _added_column(specs.get(change.table), declared.c[change.column]),
                               inline_references=dialect.name == "sqlite")
+        if dialect.name == "oracle":
+            json_check = constraint_name("ck", change.table, change.column)
+            for constraint in declared.constraints:
+                if isinstance(constraint, CheckConstraint) and constraint.name == json_check:
+                    operations.execute(AddConstraint(constraint))
     elif change.action == CREATE_INDEX:
         index = next(item for item in declared.indexes if item.name == change.column)
         operations.execute(CreateIndex(index))
@@ -734,31 +743,61 @@ def preview(database: Database, declared: DeclaredSchema) -> Preview:
                    newest.model if newest else None)
 
 
+class _ScriptBuffer(io.StringIO):
+    """The text of a script, and each statement written to it (separators left out)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.statements: list[str] = []
+
+    def write(self, text: str) -> int:
+        """Keep ``text``; Alembic writes one statement (or one separator) per call."""
+        piece = "\n".join(line for line in text.splitlines() if line.strip())
+        if piece and piece not in ("/", ";"):
+            self.statements.append(piece)
+        return super().write(text)
+
+
+def _begin_script(context: MigrationContext, operations: Operations) -> None:
+    dialect_name = context.dialect.name
+    if dialect_name == "oracle":
+        context.impl.static_output("WHENEVER SQLERROR EXIT SQL.SQLCODE\nSET DEFINE OFF")
+    elif dialect_name == "postgresql":
+        context.impl.static_output("BEGIN;")
+        operations.execute(select(func.pg_advisory_xact_lock(SCHEMA_LOCK_KEY)))
+    elif dialect_name == "sqlite":
+        context.impl.static_output("BEGIN IMMEDIATE;")
+
+
 def render_script(planned: Preview, dialect_name: str, *, record: bool = True,
                   applied_by: str = "dba") -> str:
-    """The SQL of ``planned`` for ``dialect_name`` (``oracle``: SQL*Plus, ``/`` after each).
+    """The SQL of ``planned`` for ``dialect_name`` (``oracle``: for SQL*Plus).
 
-    With ``record`` the script ends by inserting the history row, so clients of the new model
-    find their hash once it has run. A plan with refusals raises SchemaEvolutionError.
+    With ``record`` the script is one transaction where the database has transactional DDL
+    (PostgreSQL: under the schema lock; SQLite), stops at the first error (Oracle), and ends
+    by inserting the history row, so clients of the new model find their hash once it has run.
+    A plan with refusals raises :class:`~common.errors.SchemaEvolutionError`.
     """
     if planned.plan.refusals:
         raise SchemaEvolutionError(
             "the declared data model differs from the database in ways that are not additive:"
             "\n" + "\n".join(f"  - {refusal}" for refusal in planned.plan.refusals)
             + f"\n{MIGRATE_HINT}")
-    output = io.StringIO()
+    output = _ScriptBuffer()
     context = MigrationContext.configure(dialect_name=dialect_name, opts={
         "as_sql": True, "output_buffer": output, "literal_binds": True})
-    _apply_all(Operations(context), planned.plan, planned.metadata, planned.declared)
-    body = output.getvalue()
-    if record and planned.plan.changes:
-        context.impl.static_output("")
-        row = _history_row(_HISTORY, version_id=planned.newest_version + 1,
-                           declared=planned.declared, applied_by=applied_by, plan=planned.plan,
-                           statements=[body], model=merge_models(planned.recorded,
-                                                                 planned.declared.model),
-                           dialect_name=dialect_name)
-        Operations(context).execute(row)
+    operations = Operations(context)
+    if record:
+        _begin_script(context, operations)
+    first = len(output.statements)
+    _apply_all(operations, planned.plan, planned.metadata, planned.declared)
+    if record:
+        operations.execute(_history_row(
+            _HISTORY, version_id=planned.newest_version + 1, declared=planned.declared,
+            applied_by=applied_by, plan=planned.plan, statements=output.statements[first:],
+            model=merge_models(planned.recorded, planned.declared.model),
+            dialect_name=dialect_name))
+        context.impl.static_output("COMMIT;")
     return output.getvalue()
 
 
