@@ -26,6 +26,7 @@ COMBINE_SIGCLIP = 3
 cdef double HALF_PI = 1.5707963267948966
 # below this many pixels a loop runs on one thread: starting threads would cost more
 cdef Py_ssize_t PARALLEL_MINIMUM = 1 << 18
+cdef int HISTOGRAM_COPIES = 4
 cdef int SMALL_STACK = 24
 
 
@@ -58,6 +59,32 @@ cdef extern from *:
     long decode_row "muse_decode_row"(const u16 *stored, float *out, Py_ssize_t n, int swap,
                                       float bzero, float offset, float saturation) noexcept nogil
 
+cdef extern from *:
+    """
+    /* Counts one row of raw values into 4 interleaved histograms of 65536 bins (bin: value
+       with its sign bit flipped, i.e. value - BZERO + 32768): neighbouring pixels of a bias
+       hit the same few bins, and separate copies keep the increments from waiting on each
+       other. */
+    static void muse_count_row(const uint16_t *restrict stored, Py_ssize_t n, int swap,
+                               unsigned int *restrict counts) {
+        Py_ssize_t x = 0;
+        for (; x + 4 <= n; x += 4) {
+            for (int k = 0; k < 4; k++) {
+                uint16_t bits = stored[x + k];
+                bits = swap ? (uint16_t)((bits >> 8) | (bits << 8)) : bits;
+                counts[k * 65536 + (bits ^ 0x8000)]++;
+            }
+        }
+        for (; x < n; x++) {
+            uint16_t bits = stored[x];
+            bits = swap ? (uint16_t)((bits >> 8) | (bits << 8)) : bits;
+            counts[bits ^ 0x8000]++;
+        }
+    }
+    """
+    void count_row "muse_count_row"(const u16 *stored, Py_ssize_t n, int swap,
+                                    unsigned int *counts) noexcept nogil
+
 
 def decode_raw(const u16[:, :] stored, float[:, :] out, double bzero, bint swap,
                const double[:] row_offset, double saturation, long long[::1] histogram=None,
@@ -72,38 +99,35 @@ def decode_raw(const u16[:, :] stored, float[:, :] out, double bzero, bint swap,
     cdef Py_ssize_t ny = stored.shape[0], nx = stored.shape[1], y, x, b, t
     cdef long count = 0
     cdef bint counting = histogram is not None
-    cdef long long *counts = NULL
-    cdef long long *mine = NULL
+    cdef unsigned int *counts = NULL
+    cdef unsigned int *mine = NULL
     cdef const u16 *row = NULL
-    cdef u16 bits
     if out.shape[0] != ny or out.shape[1] != nx or row_offset.shape[0] != ny:
         raise ValueError(f"decode_raw: shapes differ: stored {ny}x{nx}, out "
                          f"{out.shape[0]}x{out.shape[1]}, row_offset {row_offset.shape[0]}")
     if nx > 1 and (stored.strides[1] != sizeof(u16) or out.strides[1] != sizeof(float)):
         raise ValueError("decode_raw: stored and out need contiguous rows")
+    if ny * nx >= 1 << 32:
+        raise ValueError("decode_raw: more than 2**32 pixels")
     if ny * nx < PARALLEL_MINIMUM:
         nthreads = 1
     nthreads = max(1, nthreads)
     if counting:
         if histogram.shape[0] != 65536:
             raise ValueError("decode_raw: the histogram needs 65536 bins")
-        counts = <long long *>calloc(nthreads * 65536, sizeof(long long))
+        counts = <unsigned int *>calloc(nthreads * HISTOGRAM_COPIES * 65536, sizeof(int))
         if counts == NULL:
             raise MemoryError()
     with nogil, parallel(num_threads=nthreads):
-        mine = counts + threadid() * 65536 if counting else NULL
-        for y in prange(ny, schedule="static"):
+        mine = counts + threadid() * HISTOGRAM_COPIES * 65536 if counting else NULL
+        for y in prange(ny, schedule="dynamic", chunksize=16):
             row = &stored[y, 0]
             count += decode_row(row, &out[y, 0], nx, swap, <float>bzero,
                                 <float>row_offset[y], <float>saturation)
             if counting:
-                for x in range(nx):
-                    bits = row[x]
-                    if swap:
-                        bits = <u16>((bits >> 8) | (bits << 8))
-                    mine[bits ^ 0x8000] += 1
+                count_row(row, nx, swap, mine)
     if counting:
-        for t in range(nthreads):
+        for t in range(nthreads * HISTOGRAM_COPIES):
             for b in range(65536):
                 histogram[b] += counts[t * 65536 + b]
         free(counts)
@@ -343,8 +367,7 @@ cdef void combine_row(const float *values, const float *variances, float *work,
 
 def combine(const float[:, :, :] data, const float[:, :, :] stat, const int[:, :, :] dq,
             int method, double lsigma, double hsigma, int nlow, int nhigh, int nkeep,
-            float[:, ::1] out_data, float[:, ::1] out_stat, int[:, ::1] out_dq,
-            int nthreads=1):
+            float[:, :] out_data, float[:, :] out_stat, int[:, :] out_dq, int nthreads=1):
     """Combine a stack ``data[k, y, x]`` of ``n`` images pixel by pixel (ESO's muse_combine).
 
     Input pixels with a non-zero ``dq`` are left out (``dq`` may be None: all good). When every
@@ -356,7 +379,8 @@ def combine(const float[:, :, :] data, const float[:, :, :] stat, const int[:, :
     ``lsigma``·d … median + ``hsigma``·d, d the mean absolute deviation around the median;
     STAT = Σ stat / n_used²).
 
-    Rows are spread over the threads. A row whose inputs are all good is combined column-wise
+    The outputs may be views (a port of a larger image) whose rows are contiguous. Rows are
+    spread over the threads. A row whose inputs are all good is combined column-wise
     by a sorting network (vectorised); pixels with bad inputs, ``minmax`` and stacks of more
     than 24 images go through the per-pixel path (same results to float rounding).
     """
@@ -381,6 +405,8 @@ def combine(const float[:, :, :] data, const float[:, :, :] stat, const int[:, :
         raise ValueError("combine: an output image differs in shape from the stack")
     if method < 0 or method > 3:
         raise ValueError(f"combine: unknown method {method}")
+    if nx > 1 and (out_data.strides[1] != sizeof(float) or out_stat.strides[1] != sizeof(float)):
+        raise ValueError("combine: the output images need contiguous rows")
     nthreads = max(1, nthreads)
     buffers = <float *>malloc(nthreads * per_thread * sizeof(float))
     if buffers == NULL:
@@ -390,7 +416,7 @@ def combine(const float[:, :, :] data, const float[:, :, :] stat, const int[:, :
         variances = values + n * nx
         work = variances + n * nx
         pixel = work + (n + 6) * nx
-        for y in prange(ny, schedule="static"):
+        for y in prange(ny, schedule="dynamic", chunksize=16):
             row_flags = 0
             if have_dq:
                 for k in range(n):
@@ -573,6 +599,119 @@ def window_medians(const float[:, :] image, const Py_ssize_t[:, :] windows, int 
         else:
             medians[w] = NAN
     return numpy.asarray(medians)
+
+
+def block_means(const float[:, :] image, const int[:, :] dq, int factor):
+    """Means of ``factor`` × ``factor`` blocks (partial blocks at the edges dropped), and
+    which blocks hold a pixel with non-zero ``dq`` (may be None): a preview's pixels."""
+    cdef Py_ssize_t ny = image.shape[0] // factor, nx = image.shape[1] // factor
+    cdef Py_ssize_t y, x, by, bx
+    cdef bint have_dq = dq is not None
+    cdef double total
+    cdef int flags
+    cdef float[:, ::1] means
+    cdef unsigned char[:, ::1] bad
+    import numpy
+    if factor < 1:
+        raise ValueError("block_means: factor must be positive")
+    if have_dq and (dq.shape[0] != image.shape[0] or dq.shape[1] != image.shape[1]):
+        raise ValueError("block_means: image and dq differ in shape")
+    means = numpy.empty((ny, nx), dtype=numpy.float32)
+    bad = numpy.zeros((ny, nx), dtype=numpy.uint8)
+    with nogil:
+        for by in range(ny):
+            for bx in range(nx):
+                total = 0.0
+                flags = 0
+                for y in range(by * factor, (by + 1) * factor):
+                    for x in range(bx * factor, (bx + 1) * factor):
+                        total = total + image[y, x]
+                        if have_dq:
+                            flags = flags | dq[y, x]
+                means[by, bx] = <float>(total / (factor * factor))
+                bad[by, bx] = flags != 0
+    return numpy.asarray(means), numpy.asarray(bad).view(numpy.bool_)
+
+
+def window_moments(const float[:, :] image, const Py_ssize_t[:, :] windows, int nthreads=1):
+    """Mean, standard deviation (n − 1), minimum and maximum of windows ``(y0, y1, x0, x1)``.
+
+    One pass per window in double precision; the windows are worked on in parallel. Returns an
+    array of shape (number of windows, 4).
+    """
+    cdef Py_ssize_t nwin = windows.shape[0], w, y, x
+    cdef double total, squares, low, high, v, n, mean
+    cdef double[:, ::1] result
+    import numpy
+    if windows.shape[1] != 4:
+        raise ValueError("window_moments: windows must be rows of (y0, y1, x0, x1)")
+    for w in range(nwin):
+        if not (0 <= windows[w, 0] < windows[w, 1] <= image.shape[0]
+                and 0 <= windows[w, 2] < windows[w, 3] <= image.shape[1]):
+            raise ValueError(f"window_moments: window {w} is empty or outside the image")
+    result = numpy.empty((nwin, 4))
+    for w in prange(nwin, nogil=True, schedule="dynamic", num_threads=nthreads):
+        total = 0.0
+        squares = 0.0
+        low = image[windows[w, 0], windows[w, 2]]
+        high = low
+        for y in range(windows[w, 0], windows[w, 1]):
+            for x in range(windows[w, 2], windows[w, 3]):
+                v = image[y, x]
+                total = total + v
+                squares = squares + v * v
+                low = min(low, v)
+                high = max(high, v)
+        n = (windows[w, 1] - windows[w, 0]) * (windows[w, 3] - windows[w, 2])
+        mean = total / n
+        result[w, 0] = mean
+        result[w, 1] = sqrt(max(0.0, (squares - total * mean) / (n - 1))) if n > 1 else 0.0
+        result[w, 2] = low
+        result[w, 3] = high
+    return numpy.asarray(result)
+
+
+def column_moments(const float[:, :] image, int nthreads=1):
+    """Per column of ``image``: mean and standard deviation (n − 1); and the row means.
+
+    Returns ``(column_mean, column_stdev, row_mean)`` as float64 arrays, from one pass in
+    double precision (columns split over the threads by blocks of rows merged at the end).
+    """
+    cdef Py_ssize_t ny = image.shape[0], nx = image.shape[1], y, x, t, block
+    cdef double v, row_total
+    cdef double *sums
+    cdef double *mine = NULL
+    cdef double[::1] column_mean, column_stdev, row_mean
+    import numpy
+    if ny < 2 or nx < 1:
+        raise ValueError("column_moments: need at least 2 rows")
+    nthreads = max(1, nthreads if ny * nx >= PARALLEL_MINIMUM else 1)
+    sums = <double *>calloc(nthreads * 2 * nx, sizeof(double))
+    if sums == NULL:
+        raise MemoryError()
+    column_mean = numpy.zeros(nx)
+    column_stdev = numpy.zeros(nx)
+    row_mean = numpy.empty(ny)
+    with nogil, parallel(num_threads=nthreads):
+        mine = sums + threadid() * 2 * nx
+        for y in prange(ny, schedule="dynamic", chunksize=16):
+            row_total = 0.0
+            for x in range(nx):
+                v = image[y, x]
+                mine[x] += v
+                mine[nx + x] += v * v
+                row_total = row_total + v
+            row_mean[y] = row_total / nx
+    for t in range(nthreads):
+        for x in range(nx):
+            column_mean[x] += sums[t * 2 * nx + x]
+            column_stdev[x] += sums[t * 2 * nx + nx + x]
+    free(sums)
+    for x in range(nx):
+        v = column_mean[x] / ny
+        column_stdev[x] = sqrt(max(0.0, (column_stdev[x] - column_mean[x] * v) / (ny - 1)))
+        column_mean[x] = v
+    return numpy.asarray(column_mean), numpy.asarray(column_stdev), numpy.asarray(row_mean)
 
 
 cdef double normal_quantile(double p) noexcept nogil:

@@ -27,8 +27,12 @@ __all__ = [
     "default_threads",
     "flag_saturated",
     "histogram_median",
+    "image_set",
     "load_trimmed",
     "port_statistics",
+    "release_workspaces",
+    "window_statistics",
+    "workspace",
 ]
 
 COMBINE_METHODS = {"average": _kernels.COMBINE_AVERAGE, "median": _kernels.COMBINE_MEDIAN,
@@ -105,23 +109,48 @@ def load_trimmed(chip: RawChip, params: Mapping[str, object], out: np.ndarray,
                        overscans=overscans)
 
 
-def combine_stack(data: np.ndarray, stat: np.ndarray, dq: np.ndarray | None,
-                  params: Mapping[str, object], *,
-                  nthreads: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Combine a stack ``(n, ny, nx)`` with the recipe's ``combine`` parameters.
+def workspace(name: str, shape: tuple[int, ...], dtype: type = np.float32) -> np.ndarray:
+    """A scratch array kept from one IFU to the next in this process (uninitialised).
 
-    ``stat`` and ``dq`` may be broadcast views (zero strides); returns DATA (float32), DQ
-    (int32) and STAT (float32) images.
+    A fresh array of an IFU's size costs the kernel's zeroing of every page at first touch;
+    IFUs of one run have the same shape, so their stacks and images reuse one allocation.
+    Memory stays bounded by what one IFU needs; :func:`release_workspaces` frees it.
     """
-    shape = data.shape[1:]
-    out_data = np.empty(shape, dtype=np.float32)
-    out_stat = np.empty(shape, dtype=np.float32)
-    out_dq = np.empty(shape, dtype=np.int32)
+    array = _WORKSPACES.get(name)
+    if array is None or array.shape != tuple(shape) or array.dtype != np.dtype(dtype):
+        _WORKSPACES.pop(name, None)
+        array = np.empty(shape, dtype=dtype)
+        _WORKSPACES[name] = array
+    return array
+
+
+def release_workspaces() -> None:
+    """Free the scratch arrays of :func:`workspace` (at the end of a run)."""
+    _WORKSPACES.clear()
+
+
+_WORKSPACES: dict[str, np.ndarray] = {}
+
+
+def image_set(name: str, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """DATA (float32), DQ (int32) and STAT (float32) images from one reused workspace."""
+    block = workspace(name, (3, *shape), np.float32)
+    return block[0], block[1].view(np.int32), block[2]
+
+
+def combine_stack(data: np.ndarray, stat: np.ndarray, dq: np.ndarray | None,
+                  params: Mapping[str, object], out: tuple[np.ndarray, np.ndarray, np.ndarray],
+                  *, nthreads: int = 1) -> None:
+    """Combine a stack ``(n, ny, nx)`` with the recipe's ``combine`` parameters into ``out``.
+
+    ``stat`` and ``dq`` may be broadcast views (zero strides); ``out`` is DATA (float32), DQ
+    (int32) and STAT (float32) images, which may be views with contiguous rows.
+    """
+    out_data, out_dq, out_stat = out
     _kernels.combine(data, stat, dq, COMBINE_METHODS[str(params["combine"])],
                      float(params["lsigma"]), float(params["hsigma"]), int(params["nlow"]),
                      int(params["nhigh"]), int(params["nkeep"]), out_data, out_stat, out_dq,
                      nthreads)
-    return out_data, out_dq, out_stat
 
 
 def port_statistics(image: np.ndarray, detector: DetectorGeometry,
@@ -134,11 +163,15 @@ def port_statistics(image: np.ndarray, detector: DetectorGeometry,
     windows = np.array([[w[0].start, w[0].stop, w[1].start, w[1].stop]
                         for w in (detector.trimmed_window(port) for port in ports)],
                        dtype=np.intp)
+    return {port: statistics for port, statistics in zip(
+        ports, window_statistics(image, windows, nthreads=nthreads), strict=True)}
+
+
+def window_statistics(image: np.ndarray, windows: np.ndarray, *,
+                      nthreads: int = 1) -> list[dict[str, float]]:
+    """``MEDIAN``, ``MEAN``, ``STDEV``, ``MIN``, ``MAX`` of windows ``(y0, y1, x0, x1)``."""
     medians = _kernels.window_medians(image, windows, nthreads)
-    result = {}
-    for port, median in zip(ports, medians, strict=True):
-        part = image[detector.trimmed_window(port)]
-        result[port] = {"MEDIAN": float(median), "MEAN": float(part.mean(dtype=np.float64)),
-                        "STDEV": float(part.std(dtype=np.float64, ddof=1)),
-                        "MIN": float(part.min()), "MAX": float(part.max())}
-    return result
+    moments = _kernels.window_moments(image, windows, nthreads)
+    return [{"MEDIAN": float(median), "MEAN": float(mean), "STDEV": float(stdev),
+             "MIN": float(low), "MAX": float(high)}
+            for median, (mean, stdev, low, high) in zip(medians, moments, strict=True)]

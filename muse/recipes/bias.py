@@ -37,18 +37,22 @@ from astropy.io import fits
 
 from common.errors import RecipeError
 from muse.layout import N_PORTS, extname
+from muse.recipes import _kernels
 from muse.recipes.basicproc import (
     combine_stack,
     default_threads,
     flag_saturated,
+    image_set,
     load_trimmed,
     port_statistics,
+    workspace,
 )
 from muse.recipes.dq import DEAD_PIXEL, SATURATED
 from muse.recipes.frames import ChipLocation, check_chips, index_inputs
 from muse.recipes.params import BIAS_PARAMETERS, ParameterValue, resolve
 from muse.recipes.preview import write_preview
 from muse.recipes.products import (
+    WRITER,
     RecipeResult,
     image_hdus,
     merged_data_cards,
@@ -113,18 +117,23 @@ def measure_ron(stack: np.ndarray, windows: Sequence[tuple[slice, slice]],
 
 
 def flag_bad_columns(data: np.ndarray, dq: np.ndarray, windows: Sequence[tuple[slice, slice]],
-                     ron_adu: Sequence[float], losigma: float, hisigma: float) -> int:
-    """Flag bright and dark columns of a master bias in ``dq`` (DQ 8192); return how many.
+                     ron_adu: Sequence[float], losigma: float, hisigma: float, *,
+                     nthreads: int = 1) -> list[tuple[float, float]]:
+    """Flag bright and dark columns of a master bias in ``dq`` (DQ 8192).
 
     Per port: the column means against their median ± sigma × mean absolute deviation, and the
     column's standard deviation against the port's RON in adu; a flagged column is marked
-    from its first to its last pixel beyond the cut.
+    from its first to its last pixel beyond the cut. Returns the port's slopes along x and y
+    (adu per pixel, straight lines through the column and row means), computed from the same
+    pass over the data.
     """
-    flagged = 0
+    slopes = []
     for (rows, columns), ron in zip(windows, ron_adu, strict=True):
         part = data[rows, columns]
-        means = part.mean(axis=0, dtype=np.float64)
-        deviations = part.std(axis=0, dtype=np.float64, ddof=1)
+        means, deviations, row_means = _kernels.column_moments(part, nthreads)
+        x = np.arange(columns.start + 1, columns.stop + 1, dtype=np.float64)
+        y = np.arange(rows.start + 1, rows.stop + 1, dtype=np.float64)
+        slopes.append((float(np.polyfit(x, means, 1)[0]), float(np.polyfit(y, row_means, 1)[0])))
         median = float(np.median(means))
         spread = float(np.mean(np.abs(means - median)))
         high, low = median + hisigma * spread, median - losigma * spread
@@ -135,17 +144,7 @@ def flag_bad_columns(data: np.ndarray, dq: np.ndarray, windows: Sequence[tuple[s
             where = np.flatnonzero(beyond)
             first, last = where[0], where[-1]
             dq[rows.start + first:rows.start + last + 1, columns.start + column] |= DEAD_PIXEL
-            flagged += 1
-    return flagged
-
-
-def _slopes(image: np.ndarray, rows: slice, columns: slice) -> tuple[float, float]:
-    part = image[rows, columns]
-    x = np.arange(columns.start + 1, columns.stop + 1, dtype=np.float64)
-    y = np.arange(rows.start + 1, rows.stop + 1, dtype=np.float64)
-    slope_x = np.polyfit(x, part.mean(axis=0, dtype=np.float64), 1)[0]
-    slope_y = np.polyfit(y, part.mean(axis=1, dtype=np.float64), 1)[0]
-    return float(slope_x), float(slope_y)
+    return slopes
 
 
 @dataclass(frozen=True)
@@ -166,7 +165,8 @@ def _master_bias_ifu(task: BiasTask) -> IfuOutput:
     chips = [location.open() for location in task.raw]
     check_chips(chips)
     detector = chips[0].detector
-    stack = np.empty((n, detector.trimmed_ny, detector.trimmed_nx), dtype=np.float32)
+    shape = (detector.trimmed_ny, detector.trimmed_nx)
+    stack = workspace("stack", (n, *shape))
     loaded = [load_trimmed(chip, params, stack[k], nthreads=task.nthreads)
               for k, chip in enumerate(chips)]
     dq_stack = None
@@ -182,51 +182,52 @@ def _master_bias_ifu(task: BiasTask) -> IfuOutput:
     windows = [detector.trimmed_window(port) for port in range(1, N_PORTS + 1)]
     rons = measure_ron(stack, windows, gains)
     window_pixels = (2 * RON_HALF_SIZE + 1) ** 2 * RON_SAMPLES
-    data = np.empty(stack.shape[1:], dtype=np.float32)
-    dq = np.empty(stack.shape[1:], dtype=np.int32)
-    stat = np.empty(stack.shape[1:], dtype=np.float32)
+    data, dq, stat = image_set(f"master-{WRITER.slot()}", shape)
     for (rows, columns), (ron, _), gain in zip(windows, rons, gains, strict=True):
         variance = np.float32((1.0 + 1.0 / window_pixels) * (ron / gain) ** 2)
         part_shape = (n, rows.stop - rows.start, columns.stop - columns.start)
-        part = combine_stack(stack[:, rows, columns], np.broadcast_to(variance, part_shape),
-                             None if dq_stack is None else dq_stack[:, rows, columns], params,
-                             nthreads=task.nthreads)
-        data[rows, columns], dq[rows, columns], stat[rows, columns] = part
+        combine_stack(stack[:, rows, columns], np.broadcast_to(variance, part_shape),
+                      None if dq_stack is None else dq_stack[:, rows, columns], params,
+                      (data[rows, columns], dq[rows, columns], stat[rows, columns]),
+                      nthreads=task.nthreads)
     del stack, dq_stack
     qc: dict[str, float | int] = {}
     for number, item in enumerate(loaded, start=1):
         qc[f"BIAS INPUT{number} NSATURATED"] = item.nsaturated
     statistics = port_statistics(data, detector, nthreads=task.nthreads)
-    for port, (rows, columns) in enumerate(windows, start=1):
+    ron_adu = [ron / gain for (ron, _), gain in zip(rons, gains, strict=True)]
+    slopes = flag_bad_columns(data, dq, windows, ron_adu, float(params["losigmabadpix"]),
+                              float(params["hisigmabadpix"]), nthreads=task.nthreads)
+    for port in range(1, N_PORTS + 1):
         for name, value in statistics[port].items():
             qc[f"BIAS MASTER{port} {name}"] = value
         qc[f"BIAS MASTER{port} RON"], qc[f"BIAS MASTER{port} RONERR"] = rons[port - 1]
-        qc[f"BIAS MASTER{port} SLOPE X"], qc[f"BIAS MASTER{port} SLOPE Y"] = _slopes(
-            data, rows, columns)
+        qc[f"BIAS MASTER{port} SLOPE X"], qc[f"BIAS MASTER{port} SLOPE Y"] = slopes[port - 1]
         levels = np.array([item.levels[port - 1] for item in loaded])
         qc[f"BIAS LEVEL{port} MEAN"] = float(levels.mean())
         qc[f"BIAS LEVEL{port} STDEV"] = float(levels.std(ddof=1))
         qc[f"BIAS LEVEL{port} MEDIAN"] = float(np.median(levels))
-    ron_adu = [ron / gain for (ron, _), gain in zip(rons, gains, strict=True)]
-    flag_bad_columns(data, dq, windows, ron_adu, float(params["losigmabadpix"]),
-                     float(params["hisigmabadpix"]))
     qc["BIAS MASTER NBADPIX"] = int(np.count_nonzero(dq))
     qc["BIAS MASTER NSATURATED"] = int(np.count_nonzero(dq & SATURATED))
     drs = {key: value for item in loaded[:1] for overscan in item.overscans
            for key, value in overscan.keywords().items()}
     keywords = {**{f"QC {key}": value for key, value in qc.items()}, **drs}
-    product = task.products[CATG]
     if task.merged:
-        write_hdus(product, None, image_hdus(
-            data, dq, stat, bunit="adu", prefix=f"{extname(ifu)}.",
-            data_cards=merged_data_cards(chip_header, keywords)))
+        header = None
+        hdus = image_hdus(data, dq, stat, bunit="adu", prefix=f"{extname(ifu)}.",
+                          data_cards=merged_data_cards(chip_header, keywords))
     else:
         header = product_header(raw_primary, catg=CATG, recipe=RECIPE, raw=_raw_list(task),
                                 calibrations=(), params=params, ncombined=n,
                                 pipefile=product_name(CATG, ifu), ifu=ifu, chip=chip_header,
                                 keywords=keywords)
-        write_hdus(product, header, image_hdus(data, dq, stat, bunit="adu"))
-    write_preview(task.preview, data, dq=dq)
+        hdus = image_hdus(data, dq, stat, bunit="adu")
+
+    def write() -> None:
+        write_hdus(task.products[CATG], header, hdus)
+        write_preview(task.preview, data, dq=dq)
+
+    WRITER.submit(write)
     attributes = {
         "raw_files": [location.path.name for location in task.raw],
         "ncombined": n,

@@ -37,12 +37,14 @@ from astropy.io import fits
 
 from common.errors import RecipeError
 from muse.layout import N_PORTS, N_SLICES, extname
-from muse.recipes import _kernels
 from muse.recipes.basicproc import (
     combine_stack,
     default_threads,
     flag_saturated,
+    image_set,
     load_trimmed,
+    window_statistics,
+    workspace,
 )
 from muse.recipes.dq import DARK_PIXEL, HOT_PIXEL
 from muse.recipes.frames import (
@@ -57,6 +59,7 @@ from muse.recipes.frames import (
 from muse.recipes.params import FLAT_PARAMETERS, ParameterValue, resolve
 from muse.recipes.preview import write_preview
 from muse.recipes.products import (
+    WRITER,
     RecipeResult,
     image_hdus,
     merged_data_cards,
@@ -117,11 +120,8 @@ def _ron_adu(bias_header: Mapping[str, object], chip_header: Mapping[str, object
 
 
 def _statistics(image: np.ndarray, nthreads: int) -> dict[str, float]:
-    windows = np.array([[0, image.shape[0], 0, image.shape[1]]], dtype=np.intp)
-    return {"MEDIAN": float(_kernels.window_medians(image, windows, nthreads)[0]),
-            "MEAN": float(image.mean(dtype=np.float64)),
-            "STDEV": float(image.std(dtype=np.float64, ddof=1)),
-            "MIN": float(image.min()), "MAX": float(image.max())}
+    whole = np.array([[0, image.shape[0], 0, image.shape[1]]], dtype=np.intp)
+    return window_statistics(image, whole, nthreads=nthreads)[0]
 
 
 def _check_gain(first: np.ndarray, second: np.ndarray, windows, gains, rons_e,
@@ -198,8 +198,8 @@ def _master_flat_ifu(task: FlatTask) -> IfuOutput:
         if not exptime > 0:
             raise RecipeError(f"{chip.where}: keyword 'EXPTIME': expected a positive "
                               f"exposure time for a lamp flat, found {exptime}")
-    data = np.empty((n, *shape), dtype=np.float32)
-    stat = np.empty((n, *shape), dtype=np.float32)
+    data = workspace("stack", (n, *shape))
+    stat = workspace("stack-stat", (n, *shape))
     loaded = []
     for k, chip in enumerate(chips):
         loaded.append(load_trimmed(chip, params, data[k], nthreads=task.nthreads))
@@ -231,8 +231,9 @@ def _master_flat_ifu(task: FlatTask) -> IfuOutput:
         for name, value in _statistics(data[number], task.nthreads).items():
             qc[f"FLAT INPUT{number + 1} {name}"] = value
         qc[f"FLAT INPUT{number + 1} NSATURATED"] = loaded[number].nsaturated
-    master, dq, master_stat = combine_stack(data, stat, dq_stack, params,
-                                            nthreads=task.nthreads)
+    master, dq, master_stat = image_set(f"master-{WRITER.slot()}", shape)
+    combine_stack(data, stat, dq_stack, params, (master, dq, master_stat),
+                  nthreads=task.nthreads)
     del data, stat, dq_stack
     traces = []
     if params["trace"]:
@@ -268,32 +269,38 @@ def _master_flat_ifu(task: FlatTask) -> IfuOutput:
     calibrations = [(task.master_bias.name, BIAS_CATG)]
     bunit = None if params["normalize"] else "count"
     if task.merged:
-        write_hdus(task.products[CATG], None, image_hdus(
-            master, dq, master_stat, bunit=bunit, prefix=f"{extname(ifu)}.",
-            data_cards=merged_data_cards(chip_header, flat_keywords)))
+        flat_header = None
+        flat_hdus = image_hdus(master, dq, master_stat, bunit=bunit, prefix=f"{extname(ifu)}.",
+                               data_cards=merged_data_cards(chip_header, flat_keywords))
     else:
-        header = product_header(raw_primary, catg=CATG, recipe=RECIPE, raw=raw,
-                                calibrations=calibrations, params=params, ncombined=n,
-                                pipefile=product_name(CATG, ifu), ifu=ifu, chip=chip_header,
-                                keywords=flat_keywords)
-        write_hdus(task.products[CATG], header, image_hdus(master, dq, master_stat,
-                                                           bunit=bunit))
+        flat_header = product_header(raw_primary, catg=CATG, recipe=RECIPE, raw=raw,
+                                     calibrations=calibrations, params=params, ncombined=n,
+                                     pipefile=product_name(CATG, ifu), ifu=ifu,
+                                     chip=chip_header, keywords=flat_keywords)
+        flat_hdus = image_hdus(master, dq, master_stat, bunit=bunit)
+    trace_header, trace_hdus = None, []
     if traces:
         # per-IFU files name the IFU in the primary header; a merged file names each table
         table = fits.BinTableHDU.from_columns(trace_columns(traces),
                                               name=extname(ifu) if task.merged else None)
+        trace_hdus = [table]
         if task.merged:
             table.header.extend(merged_data_cards(chip_header, trace_keywords))
-            write_hdus(task.products[TRACE_CATG], None, [table])
         else:
-            header = product_header(raw_primary, catg=TRACE_CATG, recipe=RECIPE, raw=raw,
-                                    calibrations=calibrations, params=params, ncombined=n,
-                                    pipefile=product_name(TRACE_CATG, ifu), ifu=ifu,
-                                    chip=chip_header, keywords=trace_keywords)
-            write_hdus(task.products[TRACE_CATG], header, [table])
+            trace_header = product_header(raw_primary, catg=TRACE_CATG, recipe=RECIPE,
+                                          raw=raw, calibrations=calibrations, params=params,
+                                          ncombined=n, pipefile=product_name(TRACE_CATG, ifu),
+                                          ifu=ifu, chip=chip_header, keywords=trace_keywords)
     y = np.arange(1, shape[0] + 1, dtype=np.float64)
     lines = [(trace.x(which, y), y) for trace in traces for which in ("left", "right")]
-    write_preview(task.preview, master, dq=dq, lines=lines)
+
+    def write() -> None:
+        write_hdus(task.products[CATG], flat_header, flat_hdus)
+        if trace_hdus:
+            write_hdus(task.products[TRACE_CATG], trace_header, trace_hdus)
+        write_preview(task.preview, master, dq=dq, lines=lines)
+
+    WRITER.submit(write)
     attributes = {
         "raw_files": [name for name, _ in raw],
         "master_bias": task.master_bias.name,

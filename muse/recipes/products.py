@@ -27,7 +27,9 @@ import importlib.metadata
 import os
 import secrets
 import shutil
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +44,8 @@ from muse.recipes.params import ParameterValue, format_value
 __all__ = [
     "PIPELINE_ID",
     "PRO_DID",
+    "WRITER",
+    "BackgroundWriter",
     "IfuResult",
     "PendingFiles",
     "RecipeResult",
@@ -289,6 +293,62 @@ class PendingFiles:
         for path in self._scratch:
             path.unlink(missing_ok=True)
         self._scratch.clear()
+
+
+class BackgroundWriter:
+    """Writes one IFU's products while the next IFU is computed (in-process runs only).
+
+    At most one write is pending: :meth:`submit` first waits for the previous one, so a
+    caller alternating between two sets of output images (:meth:`slot`) never overwrites
+    images still being written. When not :attr:`enabled` (worker processes, whose caller
+    must see finished files), :meth:`submit` writes at once.
+    """
+
+    def __init__(self) -> None:
+        self.enabled = False
+        self._executor: ThreadPoolExecutor | None = None
+        self._pending: Future[None] | None = None
+        self._count = 0
+
+    def slot(self) -> int:
+        """0 or 1: which set of output images the next task may fill."""
+        return self._count % 2
+
+    def submit(self, write: Callable[[], None]) -> None:
+        """Run ``write`` in the background (or now when disabled); errors surface later."""
+        self._count += 1
+        if not self.enabled:
+            write()
+            return
+        self.wait()
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer")
+        self._pending = self._executor.submit(write)
+
+    def wait(self) -> None:
+        """Block until the pending write is done; re-raise its error."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    @contextmanager
+    def active(self, enabled: bool) -> Iterator[None]:
+        """Enable background writes for a block; every write has ended when it exits."""
+        self.enabled = enabled
+        self._count = 0
+        try:
+            yield
+            self.wait()
+        finally:
+            with suppress(BaseException):
+                self.wait()
+            self.enabled = False
+            if self._executor is not None:
+                self._executor.shutdown()
+                self._executor = None
+
+
+WRITER = BackgroundWriter()
 
 
 @dataclass(frozen=True)

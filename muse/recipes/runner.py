@@ -21,8 +21,10 @@ from astropy.io import fits
 
 from common.errors import RecipeError
 from muse.layout import N_IFUS
+from muse.recipes.basicproc import release_workspaces
 from muse.recipes.frames import RawFile
 from muse.recipes.products import (
+    WRITER,
     IfuResult,
     PendingFiles,
     RecipeResult,
@@ -135,7 +137,12 @@ def run_recipe(*, recipe: str, categories: Sequence[str], ifus: Sequence[int], o
                     products[catg] = pending.temporary(product_name(catg, ifu))
             tasks.append(make_task(ifu, products, pending.temporary(
                 preview_name(categories[0], ifu))))
-        outputs = run_per_ifu(work, tasks, processes=processes, progress=progress)
+        in_process = processes <= 1 or len(tasks) <= 1
+        try:
+            with WRITER.active(in_process):
+                outputs = run_per_ifu(work, tasks, processes=processes, progress=progress)
+        finally:
+            release_workspaces()
         if merged:
             headers = merged_headers()
             for catg in categories:
