@@ -14,6 +14,7 @@ big-endian) and ``bzero``, so no scaled copy of a raw frame is ever made.
 from cython.parallel cimport parallel, prange, threadid
 from libc.math cimport M_SQRT1_2, NAN, erfc, exp, fabs, fabsf, isnan, log, sqrt
 from libc.stdlib cimport calloc, free, malloc, qsort
+from libc.string cimport memcpy
 
 ctypedef unsigned short u16
 
@@ -548,29 +549,91 @@ cdef void select_kth(float *values, Py_ssize_t n, Py_ssize_t k) noexcept nogil:
             right = j
 
 
-cdef double buffer_median(float *values, Py_ssize_t n) noexcept nogil:
-    cdef Py_ssize_t k = n // 2, i
-    cdef float lower
-    select_kth(values, n, k)
-    if n % 2:
-        return values[k]
-    lower = values[0]
-    for i in range(1, k):
-        if values[i] > lower:
-            lower = values[i]
-    return 0.5 * (<double>lower + values[k])
+cdef inline unsigned int float_key(float value) noexcept nogil:
+    # the float's bits as an unsigned integer that sorts like the float
+    cdef unsigned int bits
+    memcpy(&bits, &value, sizeof(float))
+    return bits ^ (0xFFFFFFFFu if bits >> 31 else 0x80000000u)
+
+
+cdef double radix_median(const float[:, :] image, Py_ssize_t y0, Py_ssize_t y1, Py_ssize_t x0,
+                         Py_ssize_t x1) noexcept nogil:
+    # Exact median in two passes: count the values by the top 16 bits of their sort key, find
+    # the bucket(s) holding the middle rank(s), then select within those few values only.
+    cdef Py_ssize_t *counts = <Py_ssize_t *>calloc(65536, sizeof(Py_ssize_t))
+    cdef Py_ssize_t n = 0, seen = 0, below_lower = 0, lower_rank, upper_rank, b
+    cdef Py_ssize_t lower_bucket = -1, upper_bucket = -1, size, filled = 0, y, x, k
+    cdef float *buffer
+    cdef float v, lower, upper
+    cdef unsigned int key
+    if counts == NULL:
+        return NAN
+    for y in range(y0, y1):
+        for x in range(x0, x1):
+            v = image[y, x]
+            if not isnan(v):
+                counts[float_key(v) >> 16] += 1
+                n += 1
+    if n == 0:
+        free(counts)
+        return NAN
+    lower_rank = (n - 1) // 2
+    upper_rank = n // 2
+    for b in range(65536):
+        if lower_bucket < 0 and seen + counts[b] > lower_rank:
+            lower_bucket = b
+            below_lower = seen
+        if seen + counts[b] > upper_rank:
+            upper_bucket = b
+            break
+        seen += counts[b]
+    size = counts[lower_bucket] + (counts[upper_bucket] if upper_bucket != lower_bucket else 0)
+    free(counts)
+    buffer = <float *>malloc(size * sizeof(float))
+    if buffer == NULL:
+        return NAN
+    # the lower bucket's values first, then the upper bucket's (when different)
+    for y in range(y0, y1):
+        for x in range(x0, x1):
+            v = image[y, x]
+            if not isnan(v) and (float_key(v) >> 16) == <unsigned int>lower_bucket:
+                buffer[filled] = v
+                filled += 1
+    size = filled
+    for y in range(y0, y1):
+        for x in range(x0, x1):
+            v = image[y, x]
+            if (upper_bucket != lower_bucket and not isnan(v)
+                    and (float_key(v) >> 16) == <unsigned int>upper_bucket):
+                buffer[filled] = v
+                filled += 1
+    k = lower_rank - below_lower
+    select_kth(buffer, size, k)
+    lower = buffer[k]
+    if upper_rank == lower_rank:
+        upper = lower
+    elif upper_bucket == lower_bucket:
+        # the next order statistic is the smallest value after position k
+        upper = buffer[k + 1]
+        for b in range(k + 2, size):
+            if buffer[b] < upper:
+                upper = buffer[b]
+    else:
+        upper = buffer[size]
+        for b in range(size + 1, filled):
+            if buffer[b] < upper:
+                upper = buffer[b]
+    free(buffer)
+    return 0.5 * (<double>lower + upper)
 
 
 def window_medians(const float[:, :] image, const Py_ssize_t[:, :] windows, int nthreads=1):
     """Exact medians of rectangular windows ``(y0, y1, x0, x1)`` (half-open) of ``image``.
 
-    NaN pixels are left out; a window with no finite pixel gives NaN. The windows are worked
-    on in parallel.
+    NaN pixels are left out; a window with no finite pixel gives NaN. A two-pass radix
+    selection (no sort, no copy of the window), the windows worked on in parallel.
     """
-    cdef Py_ssize_t nwin = windows.shape[0], w, y, x, n
-    cdef Py_ssize_t y0, y1, x0, x1
-    cdef float *buffer
-    cdef float v
+    cdef Py_ssize_t nwin = windows.shape[0], w
     cdef double[::1] medians
     import numpy
     if windows.shape[1] != 4:
@@ -581,23 +644,8 @@ def window_medians(const float[:, :] image, const Py_ssize_t[:, :] windows, int 
             raise ValueError(f"window_medians: window {w} is empty or outside the image")
     medians = numpy.empty(nwin)
     for w in prange(nwin, nogil=True, schedule="dynamic", num_threads=nthreads):
-        y0 = windows[w, 0]
-        y1 = windows[w, 1]
-        x0 = windows[w, 2]
-        x1 = windows[w, 3]
-        buffer = <float *>malloc((y1 - y0) * (x1 - x0) * sizeof(float))
-        n = 0
-        if buffer != NULL:
-            for y in range(y0, y1):
-                for x in range(x0, x1):
-                    v = image[y, x]
-                    if not isnan(v):
-                        buffer[n] = v
-                        n = n + 1
-            medians[w] = buffer_median(buffer, n) if n > 0 else NAN
-            free(buffer)
-        else:
-            medians[w] = NAN
+        medians[w] = radix_median(image, windows[w, 0], windows[w, 1], windows[w, 2],
+                                  windows[w, 3])
     return numpy.asarray(medians)
 
 
