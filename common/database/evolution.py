@@ -413,9 +413,14 @@ class _Planner:
                                 f"characters, the class declares {column.length} (narrowing)")
 
 
-def declared_metadata(declared: DeclaredSchema) -> MetaData:
-    """Fresh tables of ``declared``: its specs, the id sequence and the history table."""
-    metadata = build_metadata(declared.specs)
+def declared_metadata(declared: DeclaredSchema, only: frozenset[str] | None = None
+                      ) -> MetaData:
+    """Fresh tables of ``declared``: its specs (only those named in ``only``, if given).
+
+    The system tables, the id sequence and the history table are always there.
+    """
+    specs = [spec for spec in declared.specs if only is None or spec.name in only]
+    metadata = build_metadata(specs)
     history_table(metadata)
     return metadata
 
@@ -428,7 +433,10 @@ def plan_evolution(connection: Connection, declared: DeclaredSchema, metadata: M
     ``metadata`` holds the declared tables (:func:`declared_metadata`); ``recorded`` is the
     model of the newest history row; ``only`` restricts the comparison to these tables.
     """
-    names = set(metadata.tables) if only is None else set(only) & set(metadata.tables)
+    # With ``only``, the history table is compared too: Alembic reflects every table when none
+    # of the compared ones exists yet (an empty name filter means no filter).
+    names = set(metadata.tables) if only is None else {*only, HISTORY_TABLE} & set(
+        metadata.tables)
     new_tables, tables = _sort_diffs(_diffs(connection, metadata, names))
     planner = _Planner(declared, metadata, recorded)
     for created in metadata.sorted_tables:
@@ -675,12 +683,11 @@ def evolve(database: Database, declared: DeclaredSchema, *, has_history: bool = 
         if since is not None:
             _refuse_stale_names(database, declared, since)
             return []
-    metadata = declared_metadata(declared)
     with database.read() as connection:
         permission = _permission(database, connection)
         if not permission.allowed:
             newest = _newest(connection)
-            plan = plan_evolution(connection, declared, metadata,
+            plan = plan_evolution(connection, declared, declared_metadata(declared),
                                   recorded=newest.model if newest else None)
     if not permission.allowed:
         if plan.refusals:
@@ -693,9 +700,11 @@ def evolve(database: Database, declared: DeclaredSchema, *, has_history: bool = 
         newest = _newest(connection)
         if newest is not None and newest.schema_hash == declared.schema_hash:
             return []
-        plan = plan_evolution(
-            connection, declared, metadata, recorded=newest.model if newest else None,
-            only=only if newest is not None and newest.schema_hash == synced_hash else None)
+        if newest is None or newest.schema_hash != synced_hash:
+            only = None
+        metadata = declared_metadata(declared, only)
+        plan = plan_evolution(connection, declared, metadata,
+                              recorded=newest.model if newest else None, only=only)
         if plan.refusals:
             raise _refusal_error(database, plan)
         if permission.run_as:

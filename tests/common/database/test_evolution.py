@@ -268,6 +268,20 @@ def test_the_up_to_date_check_is_one_query(fresh_url):
         database.dispose()
 
 
+def test_a_class_registered_after_connect_compares_only_its_table(fresh_url):
+    database = connect(fresh_url, site=0, evolve=False)
+    try:
+        ensure_schema(database, V1)
+        with count_statements(database) as log:
+            changes = ensure_schema(database, (*V1, NOTE_TABLE))
+        assert [change.describe() for change in changes] == ["create table awe_evo_note"]
+        assert "awe_evo_note" in database.metadata.tables
+        reflected = [text for text in log.statements if "awe_evo_run" in text]
+        assert reflected == [], reflected
+    finally:
+        database.dispose()
+
+
 def test_an_older_client_keeps_working(fresh_url):
     evolve_to(fresh_url, V1)
     v2 = (run_table(LABEL, COUNT, TAKEN, EXPTIME, ColumnSpec("gain", "float", default=1.5)),
