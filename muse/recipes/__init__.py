@@ -1,1 +1,30 @@
-"""MUSE processing on files and arrays; recipes never touch the database."""
+"""MUSE processing on files and arrays; recipes never touch the database.
+
+A recipe takes input paths, calibration paths and parameters, writes product files and
+returns what a data model records about them::
+
+    result = make_master_bias(raw_paths, {"combine": "sigclip"}, out_dir, ifus=[5])
+    result.files                      # every file written (products and previews)
+    result.ifus[5].qc                 # {'BIAS MASTER1 RON': 2.9, ...}: ESO names without 'ESO QC '
+    result.ifus[5].attributes         # inputs, chip, read-out mode, measured gains and noise
+    result.ifus[5].files              # {'MASTER_BIAS': path, 'PREVIEW': path}
+
+    make_master_flat(raw_paths, master_bias_paths, params, out_dir)   # MASTER_FLAT, TRACE_TABLE
+
+Parameters are ESO's (:data:`BIAS_PARAMETERS`, :data:`FLAT_PARAMETERS`: names, defaults,
+allowed values); ``nifu`` 0 runs the IFUs in turn, -1 in worker processes, 1–24 one IFU;
+``merge`` writes one file for all IFUs. Bad inputs raise :class:`common.errors.RecipeError`
+naming file, extension and keyword, and leave no product. ``awe recipe bias|flat`` is the
+command-line face of the same functions.
+
+Left out for now: the optional MASTER_DARK and BADPIX_TABLE inputs and the TRACE_SAMPLES
+product of ``muse_flat``, and the ``DATAMD5`` keyword (every HDU carries CHECKSUM/DATASUM).
+"""
+
+from muse.recipes.bias import make_master_bias
+from muse.recipes.flat import make_master_flat
+from muse.recipes.params import BIAS_PARAMETERS, FLAT_PARAMETERS
+from muse.recipes.products import IfuResult, RecipeResult
+
+__all__ = ["BIAS_PARAMETERS", "FLAT_PARAMETERS", "IfuResult", "RecipeResult",
+           "make_master_bias", "make_master_flat"]

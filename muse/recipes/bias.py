@@ -166,19 +166,18 @@ def _master_bias_ifu(task: BiasTask) -> IfuOutput:
     check_chips(chips)
     detector = chips[0].detector
     shape = (detector.trimmed_ny, detector.trimmed_nx)
+    raw_primary, chip_header = chips[0].header.primary, chips[0].header.extension
+    gains, header_ron = chips[0].gains, chips[0].header_ron
     stack = workspace("stack", (n, *shape))
-    loaded = [load_trimmed(chip, params, stack[k], nthreads=task.nthreads)
-              for k, chip in enumerate(chips)]
     dq_stack = None
-    if any(item.nsaturated for item in loaded):
-        dq_stack = np.zeros(stack.shape, dtype=np.int32)
-        for k, chip in enumerate(chips):
-            if loaded[k].nsaturated:
-                flag_saturated(chip, dq_stack[k])
-    first = chips[0]
-    raw_primary, chip_header = first.header.primary, first.header.extension
-    gains, header_ron = first.gains, first.header_ron
-    del chips, first  # unmaps the raw data
+    loaded = []
+    for k in range(n):
+        loaded.append(load_trimmed(chips[k], params, stack[k], nthreads=task.nthreads))
+        if loaded[k].nsaturated:
+            if dq_stack is None:
+                dq_stack = np.zeros(stack.shape, dtype=np.int32)
+            flag_saturated(chips[k], dq_stack[k])
+        chips[k] = None  # unmaps this input: one raw chip in memory at a time
     windows = [detector.trimmed_window(port) for port in range(1, N_PORTS + 1)]
     rons = measure_ron(stack, windows, gains)
     window_pixels = (2 * RON_HALF_SIZE + 1) ** 2 * RON_SAMPLES

@@ -198,11 +198,19 @@ def _master_flat_ifu(task: FlatTask) -> IfuOutput:
         if not exptime > 0:
             raise RecipeError(f"{chip.where}: keyword 'EXPTIME': expected a positive "
                               f"exposure time for a lamp flat, found {exptime}")
+    raw_primary, chip_header = chips[0].header.primary, chips[0].header.extension
+    header_ron = chips[0].header_ron
     data = workspace("stack", (n, *shape))
     stat = workspace("stack-stat", (n, *shape))
+    dq_stack: np.ndarray | None = None
     loaded = []
-    for k, chip in enumerate(chips):
-        loaded.append(load_trimmed(chip, params, data[k], nthreads=task.nthreads))
+    for k in range(n):
+        loaded.append(load_trimmed(chips[k], params, data[k], nthreads=task.nthreads))
+        if loaded[k].nsaturated:
+            if dq_stack is None:
+                dq_stack = np.repeat(bias.dq[None], n, axis=0)
+            flag_saturated(chips[k], dq_stack[k])
+        chips[k] = None  # unmaps this input: one raw chip in memory at a time
         data[k] -= bias.data
         scale = exptimes[0] / exptimes[k] if params["scale"] else 1.0
         for (rows, columns), gain, ron in zip(windows, gains, rons, strict=True):
@@ -214,16 +222,8 @@ def _master_flat_ifu(task: FlatTask) -> IfuOutput:
             variance += np.float32(ron * ron)
             variance *= np.float32((gain * scale) ** 2)
             part *= np.float32(gain * scale)
-    if any(item.nsaturated for item in loaded):
-        dq_stack = np.repeat(bias.dq[None], n, axis=0)
-        for k, chip in enumerate(chips):
-            if loaded[k].nsaturated:
-                flag_saturated(chip, dq_stack[k])
-    else:
+    if dq_stack is None:
         dq_stack = np.broadcast_to(bias.dq, data.shape)
-    raw_primary, chip_header = chips[0].header.primary, chips[0].header.extension
-    header_ron = chips[0].header_ron
-    del chips  # unmaps the raw data
     gain_check = _check_gain(data[0], data[1], windows, gains,
                              [ron * gain for ron, gain in zip(rons, gains, strict=True)], where)
     qc: dict[str, float | int] = {}

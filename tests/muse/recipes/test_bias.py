@@ -183,3 +183,29 @@ def test_parameters_change_the_processing(small_night, truth, tmp_path, params, 
         assert values[name] == str(value)
     assert ("HIERARCH ESO DRS MUSE OVSC1 POLY NCOEFF" in header) == (
         params.get("overscan", "vpoly") == "vpoly")
+
+
+def test_saturated_pixels_are_flagged_and_left_out(small_night, truth, tmp_path):
+    detector = truth.geometry.detector
+    raw = []
+    for number, path in enumerate(small_night.bias_files[:3]):
+        copy = tmp_path / path.name
+        copy.write_bytes(path.read_bytes())
+        with fits.open(copy, mode="update", do_not_scale_image_data=True) as hdul:
+            stored = hdul["CHAN03"].data  # raw value - 32768, BZERO kept
+            stored[40:42, 50:53] = 32767  # 65535 in all three inputs
+            if number == 1:
+                stored[detector.raw_y(100) - 1, detector.raw_x(120) - 1] = 32767
+        raw.append(copy)
+    result = make_master_bias(raw, {"nifu": 3}, tmp_path / "out")
+    qc = result.ifus[3].qc
+    assert [qc[f"BIAS INPUT{i} NSATURATED"] for i in (1, 2, 3)] == [6, 7, 6]
+    with fits.open(tmp_path / "out" / "MASTER_BIAS-03.fits") as hdul:
+        data, dq = hdul["DATA"].data, hdul["DQ"].data
+    assert dq[99, 119] == 0                       # one saturated input: left out
+    expected = truth.expected_master_bias(3)[99, 119]
+    assert abs(data[99, 119] - expected) < 10
+    trimmed = (slice(40 - detector.prscy, 42 - detector.prscy),
+               slice(50 - detector.prscx, 53 - detector.prscx))
+    assert (dq[trimmed] & 4096).all()             # saturated in every input: flagged
+    assert qc["BIAS MASTER NSATURATED"] == 6
