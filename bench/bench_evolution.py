@@ -31,7 +31,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -166,18 +166,39 @@ def new_class_spec(table: str, owner: str) -> TableSpec:
                      primary_key=("object_id",), owner=owner)
 
 
-def postgres_database(admin_url: str, name: str, *, create: bool) -> str | None:
-    """Create (or drop) database ``name``; its URL, or None when the server is unreachable."""
-    import psycopg
+def databases(backends: list[str], admin_url: str, *, keep: bool) -> Iterator[tuple[str, str]]:
+    """Yield (backend, URL of a fresh database) per backend; drop them all at the end.
 
+    ``keep`` keeps them. Closing the generator early cleans up too.
+    """
+    work = Path(tempfile.mkdtemp(prefix="bench-evolution-", dir=Path.cwd()))
+    name = f"awe_bench_evolution_{secrets.token_hex(3)}"
+    created = False
     try:
-        with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as admin:
-            statement = "CREATE DATABASE" if create else "DROP DATABASE IF EXISTS"
-            admin.execute(f'{statement} "{name}"' + ("" if create else " WITH (FORCE)"))
-    except psycopg.OperationalError as exc:
-        print(f"postgresql: not reachable at {admin_url} ({exc}); skipped")
-        return None
-    return f"{admin_url.rsplit('/', 1)[0]}/{name}"
+        for backend in backends:
+            if backend == "sqlite":
+                yield backend, f"sqlite:///{work / 'evolution.sqlite'}"
+                continue
+            import psycopg
+
+            try:
+                with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as admin:
+                    admin.execute(f'CREATE DATABASE "{name}"')
+            except psycopg.OperationalError as exc:
+                print(f"postgresql: not reachable at {admin_url} ({exc}); skipped")
+                continue
+            created = True
+            yield backend, f"{admin_url.rsplit('/', 1)[0]}/{name}"
+    finally:
+        if keep:
+            print(f"kept {work}" + (f" and PostgreSQL database {name}" if created else ""))
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+            if created:
+                import psycopg
+
+                with psycopg.connect(admin_url, autocommit=True) as admin:
+                    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:
@@ -190,25 +211,11 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the databases")
     args = parser.parse_args()
     declare_classes(args.classes)
-    work = Path(tempfile.mkdtemp(prefix="bench-evolution-", dir=Path.cwd()))
-    name = f"awe_bench_evolution_{secrets.token_hex(3)}"
     print(f"{args.classes} classes of {ATTRIBUTES} attributes; medians of {args.repeat} runs "
           "(noisy when the machine is busy)")
-    try:
-        for backend in args.backends.split(","):
-            if backend == "sqlite":
-                run_backend("sqlite", f"sqlite:///{work / 'evolution.sqlite'}", args.repeat)
-            elif backend == "postgresql":
-                url = postgres_database(args.postgres, name, create=True)
-                if url is not None:
-                    run_backend("postgresql", url, args.repeat)
-    finally:
-        if args.keep:
-            print(f"kept {work} and PostgreSQL database {name}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
-            if "postgresql" in args.backends:
-                postgres_database(args.postgres, name, create=False)
+    with closing(databases(args.backends.split(","), args.postgres, keep=args.keep)) as fresh:
+        for backend, url in fresh:
+            run_backend(backend, url, args.repeat)
 
 
 if __name__ == "__main__":
