@@ -69,7 +69,6 @@ class LoadedInput:
     correction); ``nsaturated`` counts raw data pixels above 65500.
     """
 
-    chip_where: str
     levels: tuple[float, ...]
     nsaturated: int
     overscans: tuple[PortOverscan, ...]
@@ -105,8 +104,7 @@ def load_trimmed(chip: RawChip, params: Mapping[str, object], out: np.ndarray,
                                           chip.bzero, chip.swap, overscan.row_offset,
                                           float(SATURATION_FLAG_LEVEL), histogram, nthreads)
         levels.append(histogram_median(histogram, chip.bzero))
-    return LoadedInput(chip_where=chip.where, levels=tuple(levels), nsaturated=nsaturated,
-                       overscans=overscans)
+    return LoadedInput(levels=tuple(levels), nsaturated=nsaturated, overscans=overscans)
 
 
 def workspace(name: str, shape: tuple[int, ...], dtype: type = np.float32) -> np.ndarray:
