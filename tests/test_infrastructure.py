@@ -23,13 +23,16 @@ def test_database_urls(sqlite_url, database_url):
 
 
 @pytest.mark.postgres
-def test_postgres_database_is_fresh_and_writable(postgres_url):
+def test_postgres_database_is_a_private_writable_database(postgres_url):
     import psycopg
 
+    name = postgres_url.rsplit("/", 1)[1]
+    assert name.startswith("awe_test_")
     with psycopg.connect(postgres_url.replace("+psycopg", "")) as connection:
-        tables = connection.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
-        assert tables.fetchone() == (0,)
-        connection.execute("CREATE TABLE probe (x int)")
+        assert connection.execute("SELECT current_database()").fetchone() == (name,)
+        connection.execute("CREATE TEMPORARY TABLE probe (x int)")
+        connection.execute("INSERT INTO probe VALUES (1)")
+        assert connection.execute("SELECT x FROM probe").fetchall() == [(1,)]
 
 
 def test_start_server_reads_the_port(start_server, python):
