@@ -88,6 +88,7 @@ __all__ = [
     "Plan",
     "Preview",
     "evolve",
+    "not_owner_error",
     "plan_evolution",
     "prepare_owner_roles",
     "preview",
@@ -634,7 +635,8 @@ def _refusal_error(database: Database, plan: Plan) -> SchemaEvolutionError:
         f"{MIGRATE_HINT}")
 
 
-def _not_owner_error(database: Database, plan: Plan, user: str) -> SchemaEvolutionError:
+def not_owner_error(database: Database, plan: Plan, user: str) -> SchemaEvolutionError:
+    """The refusal of a role that may not run the DDL ``plan`` needs: who runs what instead."""
     shown = "; ".join(plan.describe()[:5]) + (" …" if len(plan.changes) > 5 else "")
     if database.backend.name == "oracle":
         command = ("clients do not change an Oracle schema: have the DBA run the script that "
@@ -693,7 +695,7 @@ def evolve(database: Database, declared: DeclaredSchema, *, has_history: bool = 
         if plan.refusals:
             raise _refusal_error(database, plan)
         if plan.changes:
-            raise _not_owner_error(database, plan, permission.user)
+            raise not_owner_error(database, plan, permission.user)
         return []
     with database.write() as connection:
         database.backend.lock_schema(connection)

@@ -25,7 +25,12 @@ from common.database import (
     ensure_schema,
 )
 from common.database.evolution import Change
-from common.database.history import HISTORY_TABLE, history_table, read_history
+from common.database.history import (
+    HISTORY_TABLE,
+    DeclaredSchema,
+    history_table,
+    read_history,
+)
 from common.database.schema import declared_schema
 from common.errors import SchemaEvolutionError
 
@@ -110,6 +115,19 @@ def snapshot(database: Database) -> dict[str, Any]:
                 "rows": rows,
             }
     return shape
+
+
+def test_the_schema_hash_is_canonical():
+    reordered = run_table(TAKEN, EXPTIME, COUNT,
+                          ColumnSpec("label", "str", length=40, index=True, doc="other doc"))
+    assert declared_schema((*V1, NOTE_TABLE)).schema_hash == declared_schema(
+        (NOTE_TABLE, reordered)).schema_hash
+    longer = run_table(ColumnSpec("label", "str", length=41, index=True), COUNT, TAKEN, EXPTIME)
+    assert declared_schema((longer,)).schema_hash != declared_schema(V1).schema_hash
+    # The hash is sha256 of canonical JSON, the same in every process and Python version:
+    # changing it makes every database look out of date (bump MODEL_FORMAT on purpose).
+    assert DeclaredSchema.of(V1).schema_hash == (
+        "2dedc52bcadb7191dd8ffd0bf94418beff1006abb0042cdabe8beb6afc8c2d44")
 
 
 def test_an_empty_database_is_initialised_and_recorded(fresh_url):

@@ -7,16 +7,26 @@ made on a real database, and checked as text. The PostgreSQL and SQLite scripts 
 from __future__ import annotations
 
 import re
+import secrets
 import sqlite3
 
 import psycopg
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import create_engine, inspect
 
 from awe.cli import main
-from common.database import ColumnSpec, TableSpec, connect, count_statements, ensure_schema
+from common.database import (
+    ColumnSpec,
+    Database,
+    TableSpec,
+    connect,
+    count_statements,
+    database_url,
+    ensure_schema,
+)
+from common.database.backends import OracleBackend
 from common.database.catalogue import SYSTEM_TABLES
-from common.database.evolution import preview, render_script
+from common.database.evolution import Change, Plan, not_owner_error, preview, render_script
 from common.database.schema import declared_schema
 from common.persistent.system import AuditRecord
 
@@ -167,3 +177,44 @@ def test_oracle_scripts_compile_for_a_dba(fresh_postgres_url):
     *statements, last = evolution.split("\n/\n")
     assert last.strip() == "COMMIT;" and not any(block.rstrip().endswith(";")
                                                  for block in statements)
+
+
+@pytest.mark.postgres
+def test_init_as_superuser_makes_the_owner_roles_and_the_owner_evolves(
+        fresh_postgres_url, postgres_url, postgres_admin, capsys, monkeypatch):
+    prefix = f"{postgres_url.rsplit('/', 1)[1]}_{secrets.token_hex(2)}_"
+    owner = f"{prefix}awe_owner"
+    monkeypatch.setenv("AWE_ROLE_PREFIX", prefix)
+    status, out, _ = awe_db(capsys, "init", "--database", fresh_postgres_url)
+    assert status == 0 and f"created roles: {owner}, {prefix}awe_service" in out
+    name = fresh_postgres_url.rsplit("/", 1)[1]
+    admin_role = f"{name}_admin"
+    with postgres_admin(name) as admin:
+        owners = set(admin.execute("SELECT tableowner FROM pg_tables WHERE schemaname = 'public'"
+                                   ).fetchall())
+        assert owners == {(owner,)}
+        admin.execute(f'CREATE ROLE "{admin_role}" LOGIN IN ROLE "{owner}"')
+    as_admin = fresh_postgres_url.replace("postgres@", f"{admin_role}@")
+    database = connect(as_admin, site=0, evolve=False)
+    try:
+        changes = ensure_schema(database, [*declared_schema().specs, *FRAMES_V1])
+        assert [change.describe() for change in changes] == ["create table awe_evo_frame"]
+    finally:
+        database.dispose()
+    with postgres_admin(name) as admin:
+        assert admin.execute("SELECT tableowner FROM pg_tables WHERE tablename = "
+                             "'awe_evo_frame'").fetchone() == (owner,)
+        assert admin.execute("SELECT applied_by FROM awe_schema_history ORDER BY version_id"
+                             ).fetchall() == [("postgres",), (admin_role,)]
+    status, out, _ = awe_db(capsys, "init", "--database", fresh_postgres_url)
+    assert status == 0 and "created roles" not in out
+
+
+def test_an_oracle_client_is_told_to_ask_the_dba():
+    database = Database(create_engine(database_url("oracle://scott:tiger@db.example/AWE")),
+                        OracleBackend(), site=0)
+    plan = Plan([Change("add column", "awe_evo_frame", "gain", "float")])
+    message = str(not_owner_error(database, plan, "scott"))
+    assert ("the schema needs 1 change(s) (add column awe_evo_frame.gain (float)) and scott may "
+            "not change it; clients do not change an Oracle schema: have the DBA run the script "
+            "that `awe db migrate --sql` writes") in message
