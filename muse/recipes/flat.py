@@ -93,6 +93,7 @@ BIAS_CATG = "MASTER_BIAS"
 MIN_INPUTS = 3
 GAIN_TOLERANCE = 0.2
 _BADPIX_ROWS = 15
+_BADPIX_COLUMNS = 512
 
 
 def calibration_files(paths: Sequence[Path], catg: str) -> dict[int, Path]:
@@ -146,12 +147,20 @@ def _check_gain(first: np.ndarray, second: np.ndarray, windows, gains, rons_e,
 def _flag_bad_pixels(data: np.ndarray, dq: np.ndarray, mask: np.ndarray, losigma: float,
                      hisigma: float) -> int:
     rows = _BADPIX_ROWS
-    padded = np.pad(data.astype(np.float64), ((rows // 2 + 1, rows // 2), (0, 0)), mode="edge")
-    running = np.cumsum(padded, axis=0)
-    smooth = (running[rows:] - running[:-rows]) / rows
-    inside = (mask > 0) & (dq == 0) & (smooth > 0)
-    ratio = np.where(inside, data / np.where(smooth > 0, smooth, 1.0), 1.0) - 1.0
-    values = ratio[inside]
+    ratio = np.zeros(data.shape, dtype=np.float32)
+    inside = (mask > 0) & (dq == 0)
+    # the running mean over rows, a block of columns at a time to bound the memory
+    for first in range(0, data.shape[1], _BADPIX_COLUMNS):
+        columns = slice(first, min(first + _BADPIX_COLUMNS, data.shape[1]))
+        padded = np.pad(data[:, columns].astype(np.float64),
+                        ((rows // 2 + 1, rows // 2), (0, 0)), mode="edge")
+        running = np.cumsum(padded, axis=0)
+        smooth = (running[rows:] - running[:-rows]) / rows
+        usable = inside[:, columns] & (smooth > 0)
+        inside[:, columns] = usable
+        ratio[:, columns][usable] = data[:, columns][usable] / smooth[usable] - 1.0
+    # the robust scatter from every 7th pixel inside the slices: plenty for a 5-sigma cut
+    values = ratio[inside][::7]
     if values.size == 0:
         return 0
     scatter = 1.4826 * float(np.median(np.abs(values - np.median(values))))
@@ -257,11 +266,19 @@ def _master_flat_ifu(task: FlatTask) -> IfuOutput:
     _flag_bad_pixels(master, dq, mask, float(params["losigmabadpix"]),
                      float(params["hisigmabadpix"]))
     if traces:
+        good = (mask > 0) & (dq == 0)
+        slices = mask[good]
+        values = master[good].astype(np.float64)
+        counts = np.bincount(slices, minlength=N_SLICES + 1)
+        sums = np.bincount(slices, weights=values, minlength=N_SLICES + 1)
+        squares = np.bincount(slices, weights=values * values, minlength=N_SLICES + 1)
         for number in range(1, N_SLICES + 1):
-            values = master[(mask == number) & (dq == 0)]
-            qc[f"FLAT MASTER SLICE{number} MEAN"] = float(values.mean(dtype=np.float64))
-            qc[f"FLAT MASTER SLICE{number} STDEV"] = float(values.std(dtype=np.float64,
-                                                                      ddof=1))
+            n_good = int(counts[number])
+            mean = sums[number] / n_good if n_good else float("nan")
+            variance = ((squares[number] - sums[number] * mean) / (n_good - 1)
+                        if n_good > 1 else float("nan"))
+            qc[f"FLAT MASTER SLICE{number} MEAN"] = float(mean)
+            qc[f"FLAT MASTER SLICE{number} STDEV"] = float(np.sqrt(max(variance, 0.0)))
     trace_values = trace_qc(traces, shape[0]) if traces else {}
     flat_keywords = {f"QC {key}": value for key, value in qc.items()}
     trace_keywords = {f"QC {key}": value for key, value in trace_values.items()}
