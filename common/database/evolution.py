@@ -171,7 +171,8 @@ class _Permission:
 # --- comparing -------------------------------------------------------------------------------
 
 
-def _diffs(connection: Connection, metadata: MetaData, names: set[str]) -> Iterator[tuple]:
+def _comparing(connection: Connection, names: set[str]) -> MigrationContext:
+    """A migration context that compares only the tables ``names`` (and types, not defaults)."""
     def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
         return type_ != "table" or name in names
 
@@ -179,9 +180,12 @@ def _diffs(connection: Connection, metadata: MetaData, names: set[str]) -> Itera
                        compare_to: Any) -> bool:
         return type_ != "table" or name in names
 
-    context = MigrationContext.configure(connection, opts={
+    return MigrationContext.configure(connection, opts={
         "include_name": include_name, "include_object": include_object, "compare_type": True,
         "compare_server_default": False})
+
+
+def _diffs(context: MigrationContext, metadata: MetaData) -> Iterator[tuple]:
     for diff in compare_metadata(context, metadata):
         if isinstance(diff, list):
             yield from diff
@@ -257,9 +261,10 @@ class _Planner:
     """Sorts the differences of the declared tables into changes and refusals."""
 
     def __init__(self, declared: DeclaredSchema, metadata: MetaData,
-                 recorded: dict[str, Any] | None) -> None:
+                 recorded: dict[str, Any] | None, context: MigrationContext) -> None:
         self.specs = {spec.name: spec for spec in declared.specs}
         self.metadata = metadata
+        self.context = context
         self.recorded = (recorded or {}).get("tables", {})
         self.plan = Plan()
         self.settled: set[tuple[str, str]] = set()
@@ -297,7 +302,7 @@ class _Planner:
                                _default_text(columns[column_name]) if column_name in columns
                                else ""))
         for column_name, reflected in diff.removed.items():
-            self.refuse_drop(name, column_name, reflected, diff, columns)
+            self.refuse_drop(name, column_name, reflected, diff)
         for column_name, (old, new) in diff.retyped.items():
             self.retype(name, column_name, old, new, columns.get(column_name))
         self.check_recorded(name, columns, renamed)
@@ -345,19 +350,15 @@ class _Planner:
                 reflected = diff.removed.pop(old)
                 del diff.added[column.name]
                 renamed[old] = column.name
-                self.change(Change(RENAME_COLUMN, name, column.name, old))
-                declared_type = self.metadata.tables[name].c[column.name].type
-                if type(reflected.type)._type_affinity is not type(declared_type)._type_affinity:
-                    self.refuse(name, column.name, f"renamed from {old!r} and retyped: the "
-                                f"database has {reflected.type}, the class declares "
-                                f"{_kind_text(column, declared_type)} (a type change)")
-                else:
-                    self.widen_or_refuse(name, column.name, reflected.type, declared_type,
-                                         column)
+                # Not settled: the recorded kind of the old column is still checked.
+                self.plan.changes.append(Change(RENAME_COLUMN, name, column.name, old))
+                declared = self.metadata.tables[name].c[column.name]
+                if self.context.impl.compare_type(reflected, declared):
+                    self.retype(name, column.name, reflected.type, declared.type, column)
         return renamed
 
-    def refuse_drop(self, name: str, column_name: str, reflected: Column, diff: _TableDiff,
-                    columns: dict[str, ColumnSpec]) -> None:
+    def refuse_drop(self, name: str, column_name: str, reflected: Column,
+                    diff: _TableDiff) -> None:
         candidates = [added for added in diff.added
                       if type(diff.added[added].type)._type_affinity
                       is type(reflected.type)._type_affinity]
@@ -380,11 +381,9 @@ class _Planner:
         old_length = getattr(old, "length", None)
         new_length = getattr(new, "length", None)
         if old_length is None or new_length is None or old_length == new_length:
-            if str(old) != str(new) and old_length != new_length:
-                self.refuse(name, column_name, f"the database has {old}, the class declares "
-                            f"{_kind_text(spec, new)} (a type change)")
-            return
-        if new_length > old_length:
+            self.refuse(name, column_name, f"the database has {old}, the class declares "
+                        f"{_kind_text(spec, new)} (a type change)")
+        elif new_length > old_length:
             self.change(Change(WIDEN_COLUMN, name, column_name,
                                f"{old_length} to {new_length} characters"))
         else:
@@ -438,8 +437,9 @@ def plan_evolution(connection: Connection, declared: DeclaredSchema, metadata: M
     # of the compared ones exists yet (an empty name filter means no filter).
     names = set(metadata.tables) if only is None else {*only, HISTORY_TABLE} & set(
         metadata.tables)
-    new_tables, tables = _sort_diffs(_diffs(connection, metadata, names))
-    planner = _Planner(declared, metadata, recorded)
+    context = _comparing(connection, names)
+    new_tables, tables = _sort_diffs(_diffs(context, metadata))
+    planner = _Planner(declared, metadata, recorded, context)
     for created in metadata.sorted_tables:
         if created.name in new_tables:
             planner.new_table(created.name, sequences=connection.dialect.supports_sequences)

@@ -270,6 +270,14 @@ def test_a_renamed_from_that_is_still_declared_is_refused(fresh_url):
         evolve_to(fresh_url, (run_table(LABEL, COUNT, TAKEN, EXPTIME, both),))
 
 
+def test_a_rename_that_changes_the_type_is_refused(fresh_url):
+    evolve_to(fresh_url, V1)
+    as_text = ColumnSpec("taken_at", "str", length=40, renamed_from="taken")
+    with pytest.raises(SchemaEvolutionError, match=r"EvoRun\.taken_at \(awe_evo_run\.taken_at\)"
+                                                   r": .*(datetime|TIMESTAMP).*\(a type change\)"):
+        evolve_to(fresh_url, (run_table(LABEL, COUNT, as_text, EXPTIME),))
+
+
 def test_the_up_to_date_check_is_one_query(fresh_url):
     evolve_to(fresh_url, V1)
     database = connect(fresh_url, site=0, evolve=False)
