@@ -3,11 +3,12 @@
 - :func:`connect` → :class:`Database` (engine, backend, tables, id allocator).
 - Specs (:class:`TableSpec`, :class:`ColumnSpec`) are what the persistent layer declares;
   :func:`build_metadata` turns the registered specs into Core tables and
-  :func:`ensure_schema` creates what a database lacks.
+  :func:`ensure_schema` checks the schema version on connect (one row of
+  ``awe_schema_history``) and initialises or evolves the schema (``evolution.py``, Alembic,
+  imported only when something changed; ``history.py``: the model hash and the history).
 - One module per backend under :mod:`common.database.backends`.
 
-Left out here, by design: schema evolution (``evolution.py``) and roles and row-level
-security, which are their own parts of DESIGN §3.
+Left out here, by design: roles and row-level security, their own part of DESIGN §3.
 """
 
 from __future__ import annotations

@@ -651,7 +651,6 @@ def not_owner_error(database: Database, plan: Plan, user: str) -> SchemaEvolutio
 # --- the entry points -------------------------------------------------------------------------
 
 
-
 @contextmanager
 def _capturing(connection: Connection, statements: list[str]) -> Iterator[None]:
     def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
