@@ -3,8 +3,10 @@
 Per-IFU work is a picklable task handed to a module-level function, so the same code runs
 serially (``nifu = 0`` or one IFU) and in a pool of ``spawn`` processes (``nifu = -1``).
 Memory is bounded by one IFU stack per running worker; OpenMP threads per worker are
-cores // workers unless ``OMP_NUM_THREADS`` says otherwise. A task writes only the temporary
-files it was given; the caller renames them once every IFU has succeeded.
+cores // workers unless ``OMP_NUM_THREADS`` says otherwise. In this process, the products of
+one IFU are written by a background thread while the next IFU is computed, and IFUs reuse
+one set of scratch arrays. A task writes only the temporary files it was given; the caller
+renames them once every IFU has succeeded.
 """
 
 from __future__ import annotations

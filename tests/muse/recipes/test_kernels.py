@@ -164,6 +164,53 @@ def test_window_medians_are_exact():
         _kernels.window_medians(image, np.array([[0, 51, 0, 1]], dtype=np.intp))
 
 
+@pytest.mark.parametrize("scale", [1e-3, 1.0, 1e6])
+def test_radix_medians_with_ties_signs_and_nan(scale):
+    rng = np.random.default_rng(int(scale * 7) % 1000)
+    for _ in range(40):
+        image = rng.normal(0.0, scale, (rng.integers(1, 40), rng.integers(1, 40)))
+        image = image.astype(np.float32)
+        if rng.random() < 0.4:
+            image = np.round(image / scale).astype(np.float32)  # many ties
+        if rng.random() < 0.3:
+            image[0, 0] = np.nan
+        window = np.array([[0, image.shape[0], 0, image.shape[1]]], dtype=np.intp)
+        median = _kernels.window_medians(image, window, 1)[0]
+        expected = np.nanmedian(image.astype(np.float64))
+        if np.isnan(expected):
+            assert np.isnan(median)
+        else:
+            assert median == pytest.approx(expected, rel=1e-6, abs=1e-12)
+
+
+def test_window_moments_and_column_moments():
+    rng = np.random.default_rng(9)
+    image = rng.normal(5.0, 2.0, (300, 200)).astype(np.float32)
+    windows = np.array([[0, 300, 0, 200], [10, 12, 3, 9]], dtype=np.intp)
+    moments = _kernels.window_moments(image, windows, 2)
+    for (y0, y1, x0, x1), (mean, stdev, low, high) in zip(windows, moments, strict=True):
+        part = image[y0:y1, x0:x1].astype(np.float64)
+        assert mean == pytest.approx(part.mean()) and stdev == pytest.approx(part.std(ddof=1))
+        assert (low, high) == (part.min(), part.max())
+    view = image[20:280, 30:170]
+    means, deviations, rows = _kernels.column_moments(view, 2)
+    np.testing.assert_allclose(means, view.mean(axis=0, dtype=np.float64), rtol=1e-12)
+    np.testing.assert_allclose(deviations, view.std(axis=0, ddof=1, dtype=np.float64),
+                               rtol=1e-9)
+    np.testing.assert_allclose(rows, view.mean(axis=1, dtype=np.float64), rtol=1e-12)
+
+
+def test_block_means_and_bad_blocks():
+    image = np.arange(7 * 9, dtype=np.float32).reshape(7, 9)
+    dq = np.zeros(image.shape, np.int32)
+    dq[4, 7] = 512
+    means, bad = _kernels.block_means(image, dq, 3)
+    assert means.shape == (2, 3)
+    np.testing.assert_allclose(means, image[:6].reshape(2, 3, 3, 3).mean(axis=(1, 3)))
+    assert bad.tolist() == [[False, False, False], [False, False, True]]
+    assert not _kernels.block_means(image, None, 2)[1].any()
+
+
 def blurred_slices(ny, nx, left, right, sigma, slope=0.0):
     """Pixel-integrated top hats [left(y), right(y)] (1-based x) blurred by a Gaussian."""
     x = np.arange(1, nx + 1, dtype=np.float64)[None, :]
