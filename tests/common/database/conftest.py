@@ -2,7 +2,8 @@
 
 Schema-changing tests cannot share a database, so ``fresh_url`` makes a new SQLite file or a
 new PostgreSQL database (named after the session's test database, so roles made for it start
-with that name too) and drops the database and its roles afterwards.
+with that name too; ``AWE_ROLE_PREFIX`` likewise) and drops the database and its roles
+afterwards.
 """
 
 from __future__ import annotations
@@ -26,9 +27,17 @@ def postgres_admin(postgres_url: str) -> Callable[[str], psycopg.Connection]:
 
 
 @pytest.fixture
-def fresh_postgres_url(postgres_url: str, postgres_admin) -> Iterator[str]:
-    """URL of a new, empty PostgreSQL database for this test only; dropped with its roles."""
-    name = f"{postgres_url.rsplit('/', 1)[1]}_evo_{secrets.token_hex(3)}"
+def fresh_postgres_url(postgres_url: str, postgres_admin,
+                       monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """URL of a new, empty PostgreSQL database for this test only; dropped with its roles.
+
+    ``AWE_ROLE_PREFIX`` is set for the test (the session database's name, a random part), so
+    the roles ``awe db init`` makes are the test's own and are dropped too.
+    """
+    session = postgres_url.rsplit("/", 1)[1]
+    name = f"{session}_evo_{secrets.token_hex(3)}"
+    prefix = f"{session}_{secrets.token_hex(2)}_"
+    monkeypatch.setenv("AWE_ROLE_PREFIX", prefix)
     with postgres_admin() as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     try:
@@ -36,8 +45,10 @@ def fresh_postgres_url(postgres_url: str, postgres_admin) -> Iterator[str]:
     finally:
         with postgres_admin() as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            roles = connection.execute("SELECT rolname FROM pg_roles WHERE rolname LIKE %s "
-                                       "ORDER BY length(rolname) DESC", (name + "%",)).fetchall()
+            roles = connection.execute(
+                "SELECT rolname FROM pg_roles WHERE starts_with(rolname, %s) "
+                "OR starts_with(rolname, %s) ORDER BY length(rolname) DESC",
+                (name, prefix)).fetchall()
             for (role,) in roles:
                 connection.execute(f'DROP ROLE IF EXISTS "{role}"')
 

@@ -6,8 +6,8 @@ made on a real database, and checked as text. The PostgreSQL and SQLite scripts 
 
 from __future__ import annotations
 
+import os
 import re
-import secrets
 import sqlite3
 
 import psycopg
@@ -181,10 +181,9 @@ def test_oracle_scripts_compile_for_a_dba(fresh_postgres_url):
 
 @pytest.mark.postgres
 def test_init_as_superuser_makes_the_owner_roles_and_the_owner_evolves(
-        fresh_postgres_url, postgres_url, postgres_admin, capsys, monkeypatch):
-    prefix = f"{postgres_url.rsplit('/', 1)[1]}_{secrets.token_hex(2)}_"
+        fresh_postgres_url, postgres_admin, capsys):
+    prefix = os.environ["AWE_ROLE_PREFIX"]
     owner = f"{prefix}awe_owner"
-    monkeypatch.setenv("AWE_ROLE_PREFIX", prefix)
     status, out, _ = awe_db(capsys, "init", "--database", fresh_postgres_url)
     assert status == 0 and f"created roles: {owner}, {prefix}awe_service" in out
     name = fresh_postgres_url.rsplit("/", 1)[1]
