@@ -274,9 +274,12 @@ def _master_flat_ifu(task: FlatTask) -> IfuOutput:
         squares = np.bincount(slices, weights=values * values, minlength=N_SLICES + 1)
         for number in range(1, N_SLICES + 1):
             n_good = int(counts[number])
-            mean = sums[number] / n_good if n_good else float("nan")
-            variance = ((squares[number] - sums[number] * mean) / (n_good - 1)
-                        if n_good > 1 else float("nan"))
+            if n_good < 2:
+                log.warning("%s: slice %d has %d good pixels, no FLAT MASTER SLICE%d QC",
+                            where, number, n_good, number)
+                continue
+            mean = sums[number] / n_good
+            variance = (squares[number] - sums[number] * mean) / (n_good - 1)
             qc[f"FLAT MASTER SLICE{number} MEAN"] = float(mean)
             qc[f"FLAT MASTER SLICE{number} STDEV"] = float(np.sqrt(max(variance, 0.0)))
     trace_values = trace_qc(traces, shape[0]) if traces else {}
