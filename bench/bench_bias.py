@@ -148,6 +148,11 @@ def main() -> None:
     parser.add_argument("--raw", type=Path, help="reuse full-size frames in this directory")
     parser.add_argument("--keep", action="store_true", help="keep frames and products")
     args = parser.parse_args()
+    try:
+        import ccdproc  # noqa: F401
+    except ImportError:
+        raise SystemExit("ccdproc is missing (the reference of the kernel figure): install the "
+                         "bench extra, .venv/bin/pip install ccdproc") from None
     base = Path(__file__).resolve().parent / "out"
     base.mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="bench-bias-", dir=base))
