@@ -24,7 +24,6 @@ does not declare, are left alone.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 import logging
@@ -77,6 +76,7 @@ from common.database.history import (
 )
 from common.database.mapping import build_metadata
 from common.database.naming import constraint_name
+from common.database.sites import LOCAL_SITE, utcnow
 from common.database.spec import ColumnSpec, TableSpec
 from common.errors import SchemaEvolutionError
 
@@ -107,7 +107,6 @@ CREATE_INDEX = "create index"
 # The order changes are applied in (tables before their columns and indexes).
 ACTION_ORDER = (CREATE_SEQUENCE, CREATE_TABLE, INSERT_ROW, RENAME_COLUMN, WIDEN_COLUMN,
                 ADD_COLUMN, CREATE_INDEX)
-LOCAL_SITE = (0, "local")
 # Oracle refuses string literals over 4000 bytes: long texts go in as TO_CLOB pieces.
 ORACLE_LITERAL_CHARS = 1000
 MIGRATE_HINT = ("keep these declarations as the database has them (declare renamed_from='old "
@@ -469,10 +468,6 @@ def _added_column(table_spec: TableSpec | None, declared: Column) -> Column:
                   server_default=_server_default(spec, declared), comment=declared.comment)
 
 
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
 def _apply(operations: Operations, change: Change, metadata: MetaData,
            specs: dict[str, TableSpec]) -> None:
     dialect = operations.migration_context.dialect
@@ -496,7 +491,7 @@ def _apply(operations: Operations, change: Change, metadata: MetaData,
             operations.execute(declared.insert().values(name=ID_SEQUENCE, next_value=1))
         else:
             operations.execute(declared.insert().values(
-                site_id=LOCAL_SITE[0], name=LOCAL_SITE[1], registered=_utcnow()))
+                site_id=LOCAL_SITE[0], name=LOCAL_SITE[1], registered=utcnow()))
     elif change.action == RENAME_COLUMN:
         operations.alter_column(change.table, change.detail, new_column_name=change.column)
     elif change.action == WIDEN_COLUMN:
@@ -546,7 +541,7 @@ def _history_row(history: Table, *, version_id: int, declared: DeclaredSchema,
         datamodel_version=declared.datamodel_version[:63],
         software_release=software_release()[:63],
         applied_by=applied_by[:63],
-        applied_at=_utcnow(),
+        applied_at=utcnow(),
         changes=_long_text(json.dumps([change.to_json() for change in plan.changes],
                                       sort_keys=True), dialect_name),
         statements=_long_text(";\n".join(statements), dialect_name),

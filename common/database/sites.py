@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from common.config import MAX_SITE
@@ -20,22 +20,14 @@ from common.errors import DatabaseError
 if TYPE_CHECKING:
     from common.database.engine import Database
 
-__all__ = ["LOCAL_SITE_NAME", "check_site", "register_site", "registered_sites"]
+__all__ = ["LOCAL_SITE", "check_site", "register_site", "registered_sites", "utcnow"]
 
-LOCAL_SITE_NAME = "local"
+LOCAL_SITE = (0, "local")
 
 
-def _utcnow() -> dt.datetime:
+def utcnow() -> dt.datetime:
+    """Now, as the naive UTC datetime the database stores."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-def seed_local_site(database: Database, connection: Connection) -> None:
-    """Register site 0 if it is missing (inside the schema-initialising transaction)."""
-    sites = database.table(SITE_TABLE.name)
-    present = connection.execute(select(sites.c.site_id).where(sites.c.site_id == 0)).first()
-    if present is None:
-        connection.execute(sites.insert().values(site_id=0, name=LOCAL_SITE_NAME,
-                                                 registered=_utcnow()))
 
 
 def registered_sites(database: Database) -> dict[int, str]:
@@ -60,7 +52,7 @@ def register_site(database: Database, site_id: int, name: str) -> None:
     try:
         with database.write() as connection:
             connection.execute(sites.insert().values(site_id=site_id, name=name,
-                                                     registered=_utcnow()))
+                                                     registered=utcnow()))
     except SqlIntegrityError as exc:
         raise DatabaseError(f"database {database.url}: cannot register site {site_id} "
                             f"({name!r}): registered concurrently ({exc.orig})") from None
