@@ -21,13 +21,13 @@ import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from common.errors import RecipeError
-from muse.recipes import bias, flat
 from muse.recipes.params import BIAS_PARAMETERS, FLAT_PARAMETERS, Parameter
-from muse.recipes.products import RecipeResult
-from muse.recipes.sof import classify_files, read_sof
+
+if TYPE_CHECKING:
+    from muse.recipes.products import RecipeResult
 
 HELP = "run a MUSE recipe (bias, flat) on files, like ESO's esorex"
 
@@ -99,6 +99,8 @@ class _ProgressDisplay:
 
 
 def _inputs(args: argparse.Namespace) -> dict[Path, str]:
+    from muse.recipes.sof import classify_files, read_sof
+
     tags = read_sof(args.sof) if args.sof else {}
     files = list(dict.fromkeys([*tags, *args.files]))
     if not files:
@@ -129,6 +131,9 @@ def _report(result: RecipeResult, out: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Classify the inputs, run the recipe and list the products."""
+    # the recipes (numpy, astropy, the kernels) load only when a recipe runs, not for --help
+    from muse.recipes import bias, flat
+
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     table, _ = _RECIPES[args.recipe]

@@ -3,6 +3,9 @@
 A recipe takes input paths, calibration paths and parameters, writes product files and
 returns what a data model records about them::
 
+    from muse.recipes.bias import make_master_bias
+    from muse.recipes.flat import make_master_flat
+
     result = make_master_bias(raw_paths, {"combine": "sigclip"}, out_dir, ifus=[5])
     result.files                      # every file written (products and previews)
     result.ifus[5].qc                 # {'BIAS MASTER1 RON': 2.9, ...}: ESO names without 'ESO QC '
@@ -11,20 +14,13 @@ returns what a data model records about them::
 
     make_master_flat(raw_paths, master_bias_paths, params, out_dir)   # MASTER_FLAT, TRACE_TABLE
 
-Parameters are ESO's (:data:`BIAS_PARAMETERS`, :data:`FLAT_PARAMETERS`: names, defaults,
-allowed values); ``nifu`` 0 runs the IFUs in turn, -1 in worker processes, 1–24 one IFU;
-``merge`` writes one file for all IFUs. Bad inputs raise :class:`common.errors.RecipeError`
-naming file, extension and keyword, and leave no product. ``awe recipe bias|flat`` is the
-command-line face of the same functions.
+Parameters are ESO's (``muse.recipes.params.BIAS_PARAMETERS`` and ``FLAT_PARAMETERS``:
+names, defaults, allowed values); ``nifu`` 0 runs the IFUs in turn, -1 in worker processes,
+1–24 one IFU; ``merge`` writes one file for all IFUs. Bad inputs raise
+:class:`common.errors.RecipeError` naming file, extension and keyword, and leave no product.
+``awe recipe bias|flat`` is the command-line face of the same functions.
 
 Left out for now: the optional MASTER_DARK and BADPIX_TABLE inputs and the TRACE_SAMPLES
 product of ``muse_flat``, and the ``DATAMD5`` keyword (every HDU carries CHECKSUM/DATASUM).
+The package imports nothing itself, so reading the parameter tables stays cheap.
 """
-
-from muse.recipes.bias import make_master_bias
-from muse.recipes.flat import make_master_flat
-from muse.recipes.params import BIAS_PARAMETERS, FLAT_PARAMETERS
-from muse.recipes.products import IfuResult, RecipeResult
-
-__all__ = ["BIAS_PARAMETERS", "FLAT_PARAMETERS", "IfuResult", "RecipeResult",
-           "make_master_bias", "make_master_flat"]
