@@ -18,11 +18,11 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
+from awe.progress import StepProgress
 from common.errors import RecipeError
 from muse.recipes.params import BIAS_PARAMETERS, FLAT_PARAMETERS, Parameter
 
@@ -76,28 +76,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                              f"(default: {parameter.default})")
 
 
-class _ProgressDisplay:
-    """A bar redrawn in place on a terminal; one line per finished IFU otherwise."""
-
-    def __init__(self, stream: TextIO, recipe: str) -> None:
-        self.stream = stream
-        self.recipe = recipe
-        self.terminal = stream.isatty()
-        self.started = time.monotonic()
-
-    def __call__(self, done: int, total: int, what: str) -> None:
-        elapsed = time.monotonic() - self.started
-        if self.terminal:
-            filled = 30 * done // total
-            self.stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} IFUs "
-                              f"{elapsed:6.1f} s")
-            if done == total:
-                self.stream.write("\n")
-        else:
-            self.stream.write(f"{self.recipe}: {done}/{total} IFUs ({what})\n")
-        self.stream.flush()
-
-
 def _inputs(args: argparse.Namespace) -> dict[Path, str]:
     from muse.recipes.sof import classify_files, read_sof
 
@@ -140,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     params = {name: getattr(args, name) for name in table
               if getattr(args, name, None) is not None}
     categories = _inputs(args)
-    progress = _ProgressDisplay(sys.stderr, f"awe recipe {args.recipe}")
+    progress = StepProgress(sys.stderr, f"awe recipe {args.recipe}", "IFUs")
     if args.recipe == "bias":
         chosen = _select(categories, (bias.RAW_CATG,), "bias")
         result = bias.make_master_bias(chosen[bias.RAW_CATG], params, args.out,

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from datetime import date
 from pathlib import Path
-from typing import TextIO
 
+from awe.progress import StepProgress
 from common.errors import ConfigError
 from muse.instrument.night import simulate_night
 from muse.layout import FULL, SMALL
@@ -61,30 +60,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="number of FLAT,LAMP frames (default 5)")
 
 
-class _ProgressDisplay:
-    """A bar redrawn in place on a terminal; a line per tenth of the work otherwise."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.terminal = stream.isatty()
-        self.started = time.monotonic()
-        self.reported = -1
-
-    def __call__(self, done: int, total: int, what: str) -> None:
-        elapsed = time.monotonic() - self.started
-        if self.terminal:
-            filled = 30 * done // total
-            self.stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} "
-                              f"{elapsed:5.1f} s {what[:40]:40}")
-            if done == total:
-                self.stream.write("\n")
-        elif 10 * done // total > self.reported:
-            self.reported = 10 * done // total
-            self.stream.write(f"simulate: {done}/{total} extensions written ({elapsed:.1f} s), "
-                              f"last {what}\n")
-        self.stream.flush()
-
-
 def run(args: argparse.Namespace) -> int:
     """Simulate the night and print where its files and truth are."""
     out: Path = args.out
@@ -97,9 +72,10 @@ def run(args: argparse.Namespace) -> int:
         counts["BIAS"] = args.bias
     if args.flats is not None:
         counts["FLAT"] = args.flats
+    progress = StepProgress(sys.stderr, "simulate", "extensions written")
     try:
         night = simulate_night(args.date, out, geometry=geometry, seed=args.seed,
-                               counts=counts, progress=_ProgressDisplay(sys.stderr))
+                               counts=counts, progress=progress)
     except ValueError as exc:
         raise ConfigError(f"awe simulate night: {exc}") from exc
     kinds = ", ".join(f"{len(files)} {kind}" for kind, files in night.files.items())

@@ -12,7 +12,6 @@ renames them once every IFU has succeeded.
 from __future__ import annotations
 
 import multiprocessing
-import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -81,14 +80,12 @@ def run_per_ifu(work: Callable[[Task], IfuOutput], tasks: Sequence[Task], *, pro
     Returns the outputs in task order. The first failure stops the run: queued tasks are
     cancelled and the error is raised once running ones have ended.
     """
-    started = time.monotonic()
     total = len(tasks)
     outputs: dict[int, IfuOutput] = {}
 
     def report(output: IfuOutput) -> None:
         if progress is not None:
-            progress(len(outputs), total, f"IFU {output.ifu:2d} done, "
-                                          f"{time.monotonic() - started:.1f} s")
+            progress(len(outputs), total, f"IFU {output.ifu:2d} done")
 
     if processes <= 1 or total <= 1:
         for index, task in enumerate(tasks):

@@ -1,7 +1,6 @@
 """Determinism, atomic writes, the night plan and the ``awe simulate night`` command."""
 
 import filecmp
-import io
 import os
 import subprocess
 import sys
@@ -12,7 +11,6 @@ import pytest
 from astropy.io import fits
 
 from awe.cli import main
-from awe.commands import simulate as simulate_command
 from muse.instrument import simulate_night
 from muse.instrument.exposures import night_window, plan_night
 from muse.instrument.rawfile import RawFileWriter
@@ -126,20 +124,3 @@ def test_awe_simulate_night_refuses_bad_input(tmp_path, monkeypatch, capsys, arg
     assert code == status
     assert message in capsys.readouterr().err
     assert not list(tmp_path.rglob("*.fits"))
-
-
-class Terminal(io.StringIO):
-    def isatty(self):
-        return True
-
-
-def test_progress_is_a_bar_on_a_terminal_and_lines_in_a_log():
-    terminal, log = Terminal(), io.StringIO()
-    for stream in (terminal, log):
-        show = simulate_command._ProgressDisplay(stream)
-        for done in range(1, 41):
-            show(done, 40, f"MUSE.x.fits CHAN{done % 24 + 1:02d}")
-    assert terminal.getvalue().count("\r[") == 40 and terminal.getvalue().endswith("\n")
-    assert "[" + "#" * 30 + "] 40/40" in terminal.getvalue()
-    lines = log.getvalue().splitlines()
-    assert len(lines) == 11 and lines[-1].startswith("simulate: 40/40 extensions written")
