@@ -31,7 +31,7 @@ from muse.recipes.bias import make_master_bias
 from muse.recipes.flat import make_master_flat
 from muse.recipes.frames import RawFile
 
-HELP = "run the demonstration on the embedded defaults (SQLite, local store, local DPU)"
+HELP = "run the demonstration: simulate a night, store it, make its master calibrations"
 NIGHT = date(2016, 3, 14)
 SHOWN_IFU = 5
 
