@@ -26,10 +26,6 @@ from common.config import load_config
 from common.errors import IntegrityError
 from dataserver.factory import open_store
 from dataserver.store import DataStore, sha256_of
-from muse.instrument import NightTruth, simulate_night
-from muse.recipes.bias import make_master_bias
-from muse.recipes.flat import make_master_flat
-from muse.recipes.frames import RawFile
 
 HELP = "run the demonstration: simulate a night, store it, make its master calibrations"
 NIGHT = date(2016, 3, 14)
@@ -57,6 +53,12 @@ def _store_products(store: DataStore, files: tuple[Path, ...]) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Run the four steps and print what each one did."""
+    # The simulator and the recipes (numpy, astropy, Cython) load only when the demo runs.
+    from muse.instrument import NightTruth, simulate_night
+    from muse.recipes.bias import make_master_bias
+    from muse.recipes.flat import make_master_flat
+    from muse.recipes.frames import RawFile
+
     if args.dir is not None:
         os.environ["AWE_HOME"] = str(args.dir.expanduser().resolve())
     config = load_config()

@@ -17,7 +17,6 @@ from pathlib import Path
 
 from awe.progress import StepProgress
 from common.errors import ConfigError
-from muse.instrument.night import simulate_night
 from muse.layout import FULL, SMALL
 
 HELP = "simulate raw MUSE data (a night of calibrations) with a known truth"
@@ -62,6 +61,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Simulate the night and print where its files and truth are."""
+    from muse.instrument.night import simulate_night  # loads numpy and astropy
+
     out: Path = args.out
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out}: expected a directory (or a path to create), found a "
