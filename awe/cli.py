@@ -6,14 +6,18 @@ automatically, so adding a command edits no shared file. Modules whose name star
 are helpers, not commands. ``awe`` alone starts the prompt and ``awe SCRIPT.py [ARGS…]`` runs a
 script in the prompt's namespace.
 
-Errors print one line ``awe: ErrorType: message`` and exit 1 (2 for bad usage); ``--debug``
-shows the traceback instead.
+Errors print one line ``awe: ErrorType: message`` and exit 1; bad usage prints the usage of the
+(sub)command it concerns and exits 2; ``--debug`` shows the traceback instead. Options are never
+abbreviated (``--out`` is not ``--o``). Output into a pipe that closes early (``awe … | head``)
+ends quietly.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.metadata
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -22,7 +26,40 @@ from types import ModuleType
 import awe.commands
 from common.errors import AweError
 
-__all__ = ["build_parser", "discover_commands", "main"]
+__all__ = ["CommandParser", "build_parser", "discover_commands", "main", "version"]
+
+DISTRIBUTION = "muse-wise"
+# Exit status of a process ended by SIGPIPE, as shells report it.
+CLOSED_PIPE_STATUS = 141
+
+
+class CommandParser(argparse.ArgumentParser):
+    """An argument parser that takes no abbreviations and blames the (sub)command at fault.
+
+    argparse hands the arguments a sub-command does not know back to the top-level parser, which
+    would print the top-level usage; this parser remembers the deepest parser that ran, so
+    :meth:`parse_command_line` reports them with that sub-command's usage.
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+        self.set_defaults(_parser=self)
+
+    def parse_command_line(self, argv: list[str]) -> argparse.Namespace:
+        """Parse ``argv``; an unknown argument is a usage error of the sub-command it follows."""
+        args, unknown = self.parse_known_args(argv)
+        if unknown:
+            args._parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        return args
+
+
+def version() -> str:
+    """The installed release of MUSE-WISE ("unknown" when it is not installed)."""
+    try:
+        return importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def discover_commands() -> dict[str, ModuleType]:
@@ -42,12 +79,13 @@ def discover_commands() -> dict[str, ModuleType]:
 
 def build_parser() -> argparse.ArgumentParser:
     """The full parser: global options and one sub-parser per discovered command."""
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="awe",
         description="MUSE-WISE: the MUSE information system. Without a command, start the "
                     "awe prompt; with SCRIPT.py, run that script in the prompt's namespace.",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    parser.add_argument("--version", action="version", version=f"awe (MUSE-WISE) {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module in discover_commands().items():
         command = sub.add_parser(name, help=module.HELP, description=module.__doc__,
@@ -63,7 +101,7 @@ def _dispatch(argv: list[str]) -> int:
 
         return run_script(argv[0], argv[1:])
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_command_line(argv)
     if args.command is None:
         from awe.prompt import interact
 
@@ -78,7 +116,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if debug:
         argv = argv[1:]
     try:
-        return _dispatch(argv)
+        status = _dispatch(argv)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handlers below
+        return status
     except AweError as exc:
         if debug:
             raise
@@ -87,6 +127,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("awe: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (``awe … | head``): nothing is wrong, and nothing more can be
+        # written; point stdout at /dev/null so the interpreter's final flush stays quiet too.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return CLOSED_PIPE_STATUS
     except Exception as exc:
         if debug:
             raise

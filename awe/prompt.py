@@ -11,6 +11,7 @@ import code
 import importlib
 import runpy
 import sys
+import traceback
 from pathlib import Path
 
 from common.config import load_config
@@ -58,7 +59,11 @@ def interact() -> int:
 
 
 def run_script(path: str, args: list[str]) -> int:
-    """Run the script at ``path`` with ``args`` in the prompt's namespace."""
+    """Run the script at ``path`` with ``args`` in the prompt's namespace.
+
+    An exception that escapes the script is the script's own: its traceback is printed from
+    the script's first frame on (awe's frames above it are left out) and the status is 1.
+    """
     script = Path(path)
     if not script.is_file():
         raise ConfigError(f"script {path}: no such file")
@@ -67,6 +72,18 @@ def run_script(path: str, args: list[str]) -> int:
     sys.argv = [str(script), *args]
     try:
         runpy.run_path(str(script), init_globals=namespace, run_name="__main__")
+    except Exception as exc:
+        print_script_traceback(exc, script)
+        return 1
     finally:
         sys.argv = saved
     return 0
+
+
+def print_script_traceback(exc: BaseException, script: Path) -> None:
+    """Print ``exc``'s traceback to stderr, starting at the first frame inside ``script``."""
+    tb = exc.__traceback__
+    target = str(script.resolve())
+    while tb is not None and str(Path(tb.tb_frame.f_code.co_filename).resolve()) != target:
+        tb = tb.tb_next
+    traceback.print_exception(type(exc), exc, tb or exc.__traceback__, file=sys.stderr)

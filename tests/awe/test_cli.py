@@ -78,3 +78,49 @@ def test_demo_runs_the_story_and_can_run_again(tmp_path, capsys, monkeypatch):
         assert abs(measured - truth) < 0.05 * truth
     assert re.search(r"stored \d+ product files, e.g. MASTER_BIAS-01\.[0-9a-f]{16}\.fits", out)
     assert main(["demo", "--dir", str(tmp_path / "demo")]) == 0
+
+
+def test_version():
+    result = run_awe("--version")
+    assert result.returncode == 0
+    assert re.fullmatch(r"awe \(MUSE-WISE\) \d+\.\d+\.\d+\S*", result.stdout.strip())
+
+
+def test_abbreviated_options_are_refused(tmp_path):
+    result = run_awe("demo", "--di", str(tmp_path / "demo"))
+    assert result.returncode == 2
+    assert "unrecognized arguments: --di" in result.stderr
+
+
+def test_an_unknown_option_prints_the_subcommands_usage():
+    result = run_awe("config", "--frobnicate")
+    assert result.returncode == 2
+    assert result.stderr.startswith("usage: awe config")
+    assert "awe config: error: unrecognized arguments: --frobnicate" in result.stderr
+    nested = run_awe("db", "history", "--frobnicate")
+    assert nested.returncode == 2 and nested.stderr.startswith("usage: awe db history")
+
+
+def test_a_closed_pipe_ends_quietly():
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run([sys.executable, "-m", "awe.cli", "config"], stdout=write_end,
+                                stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert result.stderr == ""
+    assert result.returncode == 141
+
+
+def test_a_failing_script_shows_its_own_traceback(tmp_path):
+    script = tmp_path / "broken.py"
+    script.write_text("def helper():\n    return 1 / 0\n\nhelper()\n")
+    result = run_awe(str(script))
+    assert result.returncode == 1
+    assert "internal error" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0] == "Traceback (most recent call last):"
+    assert f'File "{script}", line 4, in <module>' in lines[1]
+    assert "awe/" not in result.stderr.replace(str(tmp_path), "")
+    assert lines[-1] == "ZeroDivisionError: division by zero"
