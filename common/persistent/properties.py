@@ -12,16 +12,25 @@ renamed_from=None)``:
   asks for a unique constraint; ``renamed_from`` names the attribute's previous name (schema
   evolution renames its column and keeps the data; not for list attributes).
 
-On the class, ``MasterBias.ifu`` is an :class:`~common.persistent.expressions.Attribute`
+On the class, ``MasterBias.ifu`` is a query column, an :class:`~common.persistent.query.Attribute`
 (``MasterBias.ifu == 5`` is a query). On an instance, scalar values live in the instance
 ``__dict__`` (plain attribute speed); links and lists are data descriptors that load lazily,
-for the whole batch the object was loaded with. Values are checked when assigned (see
-:meth:`persistent.check`): a wrong kind raises :class:`~common.errors.PersistenceError` naming
-class, attribute, what was expected and what was found.
+for the whole batch the object was loaded with. Both go through the owner class's record
+(``Cls._meta``), so this module imports neither the query nor the loader. Values are checked
+when assigned (see :meth:`persistent.check`): a wrong kind raises
+:class:`~common.errors.PersistenceError` naming class, attribute, what was expected and what
+was found. Integers are signed 64-bit; strings hold no NUL character and no lone surrogate
+(neither can be stored).
+
+``del obj.attr`` on a committed object raises :class:`~common.errors.ImmutableError`, as an
+assignment does; on an uncommitted object it resets the attribute to its default (a fresh
+empty list for a list attribute), except for the fields commit sets (``object_id``,
+``creator``, ``creation_date``), which refuse it as they refuse assignment.
 """
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import json
 import math
@@ -31,14 +40,18 @@ from typing import Any
 
 from common.database.spec import DEFAULT_STRING_LENGTH, MAX_STRING_LENGTH
 from common.errors import PersistenceError
+from common.persistent.registry import persistent_class
+from common.persistent.state import Stateful
 
 __all__ = [
     "INDEXED_NAMES",
+    "INT_RANGE",
     "MUTABLE_FIELDS",
     "SYSTEM_FIELDS",
     "LinkProperty",
     "ListProperty",
     "WrongValue",
+    "check_text",
     "persistent",
 ]
 
@@ -50,6 +63,8 @@ MUTABLE_FIELDS = frozenset({"is_valid", "qc_override", "timestamp_start", "times
 INDEXED_NAMES = frozenset({"night", "ifu", "timestamp_start", "timestamp_end",
                            "creation_date", "filename"})
 
+# What a column of kind "int" (and an object id) holds: a signed 64-bit integer.
+INT_RANGE = range(-2**63, 2**63)
 _KIND_OF_TYPE: dict[type, str] = {
     int: "int", float: "float", str: "str", bool: "bool", dt.datetime: "datetime",
     dt.date: "date", dict: "dict",
@@ -67,7 +82,22 @@ def _found(value: object) -> str:
 def _check_int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise WrongValue("an integer")
-    return int(value)
+    number = int(value)
+    if number not in INT_RANGE:
+        raise WrongValue("an integer in the signed 64-bit range -2**63 to 2**63-1")
+    return number
+
+
+def check_text(value: str) -> str:
+    """``value`` if a database can store it (no NUL, no lone surrogate), else WrongValue."""
+    if "\x00" in value:
+        raise WrongValue("a string without NUL characters")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise WrongValue("a string of Unicode characters (no lone surrogates)") from None
+    return value
 
 
 def _check_float(value: Any) -> float:
@@ -89,7 +119,10 @@ def _check_datetime(value: Any) -> dt.datetime:
     if not isinstance(value, dt.datetime):
         raise WrongValue("a datetime (naive UTC)")
     if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        try:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        except OverflowError:
+            raise WrongValue("a datetime that exists in UTC (years 1-9999)") from None
     return value
 
 
@@ -113,7 +146,12 @@ _CHECKS = {"int": _check_int, "float": _check_float, "bool": _check_bool,
 
 
 class persistent:
-    """A persistent attribute; see the module docstring for the options."""
+    """A persistent attribute; see the module docstring for the options.
+
+    ``del obj.attr``: refused with :class:`~common.errors.ImmutableError` once ``obj`` is
+    committed; before, it resets the attribute to its default (fields set by commit refuse
+    it with :class:`~common.errors.PersistenceError`).
+    """
 
     is_link = False
     is_list = False
@@ -144,7 +182,8 @@ class persistent:
         self._target: Any = None
         if type in _KIND_OF_TYPE:
             self.kind = _KIND_OF_TYPE[type]
-        elif isinstance(type, str) or hasattr(type, "__awe_properties__"):
+        elif isinstance(type, str) or (isinstance(type, builtins.type)
+                                       and issubclass(type, Stateful)):
             self.kind = "link"
         else:
             raise PersistenceError(
@@ -198,8 +237,6 @@ class persistent:
         """The linked class (resolved from its name on first use)."""
         if self._target is None:
             if isinstance(self.type, str):
-                from common.persistent.meta import persistent_class
-
                 try:
                     self._target = persistent_class(self.type)
                 except LookupError:
@@ -223,7 +260,7 @@ class persistent:
             if len(value) > self.length:
                 raise WrongValue(f"a string of at most {self.length} characters, not "
                                  f"{len(value)}")
-            return value
+            return check_text(value)
         if self.kind == "link":
             if not isinstance(value, self.target):
                 raise WrongValue(f"a {self.target.__name__} object")
@@ -241,9 +278,7 @@ class persistent:
 
     def __get__(self, instance: Any, owner: type) -> Any:
         if instance is None:
-            from common.persistent.expressions import Attribute
-
-            return Attribute(owner, (self.name,))
+            return owner._meta.column(self.name)
         return instance.__dict__.get(self.name, self.default)
 
 
@@ -257,9 +292,7 @@ class LinkProperty(persistent):
             return super().__get__(instance, owner)
         value = instance.__dict__.get(self.name)
         if value.__class__ is int:
-            from common.persistent.loading import resolve_link
-
-            value = resolve_link(instance, self)
+            value = instance._meta.load_link(instance, self)
         return value
 
     def __set__(self, instance: Any, value: Any) -> None:
@@ -297,9 +330,7 @@ class ListProperty(persistent):
         try:
             return instance.__dict__[self.name]
         except KeyError:
-            from common.persistent.loading import resolve_list
-
-            return resolve_list(instance, self)
+            return instance._meta.load_list(instance, self)
 
     def __set__(self, instance: Any, value: Any) -> None:
         instance.__setattr__(self.name, value)

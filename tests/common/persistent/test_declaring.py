@@ -10,8 +10,8 @@ import common.persistent as persistent_package
 from common.database import registered_tables
 from common.errors import ImmutableError, NotFound, PersistenceError, QueryError
 from common.persistent import DataObject, DBObject, persistent
-from common.persistent.expressions import Attribute
-from common.persistent.query import Query
+from common.persistent.query import Attribute, Query
+from common.persistent.state import ObjectState, set_state
 
 
 class DeclChip(DBObject):
@@ -176,7 +176,7 @@ def test_tables_follow_the_naming_rules():
     chips = tables["awe_decl_product__raw_chips"]
     assert chips.primary_key == ("object_id", "position") and chips.column("value").kind == "link"
     assert "awe_decl_abstract" not in tables and "awe_decl_concrete" in tables
-    assert DeclAbstract.__awe_table__ is None
+    assert DeclAbstract._meta.table is None
 
 
 class DeclAbstractOnly(DBObject, abstract=True):
@@ -281,7 +281,7 @@ def test_slicing_composes():
 def test_uncommitted_objects_are_mutable_committed_ones_are_not():
     chip = DeclChip(ifu=1)
     chip.ifu = 2
-    chip.__dict__["_awe_batch"] = None  # as commit marks it
+    set_state(chip, ObjectState(committed=True))  # as commit marks it
     chip.__dict__["object_id"] = 12
     with pytest.raises(ImmutableError, match="DeclChip 0x000000000000000c is committed and "
                                              "immutable: cannot set ifu"):
