@@ -7,6 +7,7 @@ loader, the query compiler and link attributes declared by name look classes up 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from common.errors import PersistenceError
@@ -18,10 +19,11 @@ _CONCRETE: dict[type, tuple[Any, ...]] = {}
 _LOCK = threading.RLock()
 
 
-def register_class(cls: type, on_register: Any = None) -> None:
-    """Register ``cls`` under its name; ``on_register()`` runs under the lock first.
+def register_class(cls: type, on_register: Callable[[], None] | None = None) -> None:
+    """Register ``cls`` under its name; ``on_register()`` runs first, under the same lock.
 
-    A second class of the same name is refused with :class:`PersistenceError`.
+    A second class of the same name is refused with :class:`PersistenceError` (before
+    ``on_register`` runs, so a refused class registers no tables).
     """
     name = cls.__name__
     with _LOCK:
