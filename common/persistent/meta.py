@@ -40,6 +40,7 @@ from common.persistent.registry import register_class
 
 __all__ = ["PersistentMeta"]
 
+
 def _collect_inherited(cls: type) -> dict[str, persistent]:
     """The persistent attributes of the bases, walking the MRO once (top first)."""
     collected: dict[str, persistent] = {}

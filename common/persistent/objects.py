@@ -34,7 +34,7 @@ from common.errors import (
 from common.persistent.commit import audit_text, commit, mutate
 from common.persistent.loading import load_ids
 from common.persistent.meta import PersistentMeta
-from common.persistent.properties import INT_RANGE, persistent
+from common.persistent.properties import INT_RANGE, persistent, shown_value
 from common.persistent.query import Query
 from common.persistent.session import current_session
 from common.persistent.state import NEW, Stateful, set_state
@@ -77,7 +77,8 @@ class DBObject(Stateful, metaclass=PersistentMeta, abstract=True):
         if prop is None:
             object.__setattr__(self, name, value)
             return
-        self._check_changeable(name, "set")
+        if self._state.committed or name in _SET_BY_COMMIT:
+            self._refuse_change(name, "set")
         self.__dict__[name] = prop.check(value)
 
     def __delattr__(self, name: str) -> None:
@@ -85,18 +86,18 @@ class DBObject(Stateful, metaclass=PersistentMeta, abstract=True):
         if prop is None:
             object.__delattr__(self, name)
             return
-        self._check_changeable(name, "delete")
+        if self._state.committed or name in _SET_BY_COMMIT:
+            self._refuse_change(name, "delete")
         self.__dict__[name] = prop.initial()
 
-    def _check_changeable(self, name: str, verb: str) -> None:
-        """Refuse changing attribute ``name`` of a committed object, or one commit sets."""
+    def _refuse_change(self, name: str, verb: str) -> None:
+        """Raise for a change of ``name`` on a committed object, or of a field commit sets."""
         if self._state.committed:
             hint = (f"; it changes only through {_MUTATORS[name]}" if name in _MUTATORS
                     else "")
             raise ImmutableError(f"{type(self).__name__} {self.__dict__['object_id']:#018x} is "
                                  f"committed and immutable: cannot {verb} {name}{hint}")
-        if name in _SET_BY_COMMIT:
-            raise PersistenceError(f"{type(self).__name__}.{name} is set by commit")
+        raise PersistenceError(f"{type(self).__name__}.{name} is set by commit")
 
     def __repr__(self) -> str:
         object_id = self.__dict__.get("object_id")
@@ -144,8 +145,7 @@ class DBObject(Stateful, metaclass=PersistentMeta, abstract=True):
         if isinstance(object_id, bool) or not isinstance(object_id, numbers.Integral) or \
                 int(object_id) not in INT_RANGE:
             raise QueryError(f"{cls.__name__}.get: expected an object_id (a signed 64-bit "
-                             f"integer or its text), found {given!r} "
-                             f"({type(given).__name__})")
+                             f"integer or its text), found {shown_value(given)}")
         object_id = int(object_id)
         found = load_ids(current_session(), cls, [object_id]).get(object_id)
         if found is None:

@@ -53,6 +53,7 @@ __all__ = [
     "WrongValue",
     "check_text",
     "persistent",
+    "shown_value",
 ]
 
 # Set by commit, identical in every class table and in awe_object (with class_name).
@@ -75,8 +76,14 @@ class WrongValue(Exception):
     """Internal: a value does not fit an attribute; the text says what was expected."""
 
 
-def _found(value: object) -> str:
-    return f"{value!r} ({type(value).__name__})"
+def shown_value(value: object) -> str:
+    """``value`` and its type, for messages (a huge integer by its size, long text cut)."""
+    if isinstance(value, int) and value.bit_length() > 128:
+        return f"an integer of {value.bit_length()} bits (int)"
+    text = repr(value)
+    if len(text) > 80:
+        text = text[:60] + "…" + text[-10:]
+    return f"{text} ({type(value).__name__})"
 
 
 def _check_int(value: Any) -> int:
@@ -170,7 +177,7 @@ class persistent:
                  unique: bool = False, renamed_from: str | None = None) -> None:
         if not isinstance(doc, str):
             raise PersistenceError(f"persistent(): the first argument is the documentation "
-                                   f"string, found {_found(doc)}")
+                                   f"string, found {shown_value(doc)}")
         self.doc = self.__doc__ = doc
         self.type = type
         self.fits = fits
@@ -188,7 +195,7 @@ class persistent:
         else:
             raise PersistenceError(
                 f"persistent({doc!r}): type must be int, float, str, bool, datetime, date, "
-                f"dict or a persistent class, found {_found(type)}")
+                f"dict or a persistent class, found {shown_value(type)}")
         if length is not None and self.kind != "str":
             raise PersistenceError(f"persistent({doc!r}): length= applies to str only")
         self.length = DEFAULT_STRING_LENGTH if length is None and self.kind == "str" else length
@@ -198,23 +205,24 @@ class persistent:
         if renamed_from is not None and (self.is_list or not isinstance(renamed_from, str)):
             raise PersistenceError(f"persistent({doc!r}): renamed_from= takes the previous "
                                    f"attribute name of a scalar or link attribute, found "
-                                   f"{_found(renamed_from)}{' on a list' if self.is_list else ''}")
+                                   f"{shown_value(renamed_from)}"
+                                   f"{' on a list' if self.is_list else ''}")
         if self.is_list:
             if default != []:
                 raise PersistenceError(f"persistent({doc!r}): a list attribute's default must "
-                                       f"be [], found {_found(default)}")
+                                       f"be [], found {shown_value(default)}")
             self.default: Any = None
         else:
             self.default = default
             if default is not None:
                 if self.kind == "link":
                     raise PersistenceError(f"persistent({doc!r}): a link's default must be "
-                                           f"None, found {_found(default)}")
+                                           f"None, found {shown_value(default)}")
                 try:
                     self.default = self.check_value(default)
                 except WrongValue as exc:
                     raise PersistenceError(f"persistent({doc!r}): default: expected {exc}, "
-                                           f"found {_found(default)}") from None
+                                           f"found {shown_value(default)}") from None
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -274,7 +282,8 @@ class persistent:
         try:
             return self.check_value(value)
         except WrongValue as exc:
-            raise PersistenceError(f"{self.label}: expected {exc}, found {_found(value)}") from None
+            raise PersistenceError(f"{self.label}: expected {exc}, found "
+                                   f"{shown_value(value)}") from None
 
     def __get__(self, instance: Any, owner: type) -> Any:
         if instance is None:
@@ -311,7 +320,7 @@ class ListProperty(persistent):
     def check(self, value: Any) -> list:
         """A list of checked elements (None elements are refused)."""
         if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__"):
-            raise PersistenceError(f"{self.label}: expected a list, found {_found(value)}")
+            raise PersistenceError(f"{self.label}: expected a list, found {shown_value(value)}")
         items = list(value)
         checked = []
         for position, item in enumerate(items):
@@ -321,7 +330,7 @@ class ListProperty(persistent):
                 checked.append(self.check_value(item))
             except WrongValue as exc:
                 raise PersistenceError(f"{self.label}[{position}]: expected {exc}, found "
-                                       f"{_found(item)}") from None
+                                       f"{shown_value(item)}") from None
         return checked
 
     def __get__(self, instance: Any, owner: type) -> Any:

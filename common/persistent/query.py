@@ -46,7 +46,7 @@ from common.persistent.expressions import (
     resolve_path,
 )
 from common.persistent.loading import count_query, load_attribute, load_query
-from common.persistent.properties import INT_RANGE, WrongValue, check_text
+from common.persistent.properties import INT_RANGE, WrongValue, check_text, shown_value
 from common.persistent.registry import persistent_class
 from common.persistent.session import current_session
 
@@ -83,10 +83,6 @@ def _combine(kind: type, left: Node | None, right: Node | None) -> Node | None:
             return None
         parts.extend(node.parts if isinstance(node, kind) else (node,))
     return kind(tuple(parts)) if parts else None
-
-
-def _found(value: object) -> str:
-    return f"{value!r} ({type(value).__name__})"
 
 
 
@@ -144,22 +140,22 @@ class Attribute:
                 return value.object_id
             if isinstance(value, int) and not isinstance(value, bool):
                 if value not in INT_RANGE:
-                    raise QueryError(f"{self}: object id {value} is outside the signed 64-bit "
-                                     "range")
+                    raise QueryError(f"{self}: expected an object id in the signed 64-bit "
+                                     f"range, found {shown_value(value)}")
                 return value
             raise QueryError(f"{self} is a link to {target.__name__}: compare it with a "
-                             f"{target.__name__} object or an object id, not {_found(value)}")
+                             f"{target.__name__} object or an object id, not {shown_value(value)}")
         if prop.kind in ("int", "float") and isinstance(value, numbers.Real) \
                 and not isinstance(value, bool):
             return self._number(value)
         if prop.kind == "str":
             if not isinstance(value, str):
-                raise QueryError(f"{self}: expected a string, found {_found(value)}")
+                raise QueryError(f"{self}: expected a string, found {shown_value(value)}")
             return self._text(value)
         try:
             return prop.check_value(value)
         except WrongValue as exc:
-            raise QueryError(f"{self}: expected {exc}, found {_found(value)}") from None
+            raise QueryError(f"{self}: expected {exc}, found {shown_value(value)}") from None
 
     def _number(self, value: numbers.Real) -> int | float:
         """A number as SQL compares it with an int or float column (checked range, no NaN)."""
@@ -172,18 +168,19 @@ class Attribute:
         if number in INT_RANGE:
             return number
         if self._props[-1].kind == "int":
-            raise QueryError(f"{self}: {number} is outside the signed 64-bit range of an "
-                             "integer attribute")
+            raise QueryError(f"{self}: expected an integer in the signed 64-bit range, found "
+                             f"{shown_value(number)}")
         try:
             return float(number)
         except OverflowError:
-            raise QueryError(f"{self}: {number} is too large to compare with a float") from None
+            raise QueryError(f"{self}: expected a number within the range of a float, found "
+                             f"{shown_value(number)}") from None
 
     def _text(self, value: str) -> str:
         try:
             return check_text(value)
         except WrongValue as exc:
-            raise QueryError(f"{self}: expected {exc}, found {_found(value)}") from None
+            raise QueryError(f"{self}: expected {exc}, found {shown_value(value)}") from None
 
     def _compare(self, op: str, value: Any) -> Query:
         return self._query(Compare(self._path, op, self._value(value, op)))
@@ -209,7 +206,8 @@ class Attribute:
     def in_(self, values: Any) -> Query:
         """The attribute equals one of ``values`` (not None; use ``== None`` for NULL)."""
         if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-            raise QueryError(f"{self}.in_(): expected a list of values, found {_found(values)}")
+            raise QueryError(f"{self}.in_(): expected a list of values, found "
+                             f"{shown_value(values)}")
         checked = []
         for value in values:
             if value is None:
@@ -223,7 +221,8 @@ class Attribute:
             raise QueryError(f"{self}.like(): like applies to strings; {self} is a "
                              f"{self._props[-1].kind}")
         if not isinstance(pattern, str):
-            raise QueryError(f"{self}.like(): expected a pattern string, found {_found(pattern)}")
+            raise QueryError(f"{self}.like(): expected a pattern string, found "
+                             f"{shown_value(pattern)}")
         return self._query(Like(self._path, self._text(pattern)))
 
     def any_bits(self, mask: int) -> Query:
@@ -233,7 +232,7 @@ class Attribute:
             raise QueryError(f"{self}.any_bits(): applies to integers; {self} is a {prop.kind}")
         if isinstance(mask, bool) or not isinstance(mask, int) or not 0 < mask < 2**63:
             raise QueryError(f"{self}.any_bits(): expected a positive 64-bit integer mask, "
-                             f"found {_found(mask)}")
+                             f"found {shown_value(mask)}")
         return self._query(Bits(self._path, mask))
 
     def _no_boolean(self, *other: object) -> None:
@@ -334,7 +333,7 @@ class Query:
         if isinstance(index, slice):
             return self._slice(index)
         if isinstance(index, bool) or not isinstance(index, int) or abs(index) >= 2**63:
-            raise QueryError(f"a query is indexed by 64-bit integers, found {index!r}")
+            raise QueryError(f"a query is indexed by 64-bit integers, found {shown_value(index)}")
         position = index + len(self) if index < 0 else index
         found = self._slice(slice(position, position + 1))._fetch() if position >= 0 else []
         if not found:
@@ -348,7 +347,7 @@ class Query:
         for bound in (start, stop):
             if bound is not None and (isinstance(bound, bool) or not isinstance(bound, int)
                                       or abs(bound) >= 2**63):
-                raise QueryError(f"a query slice takes 64-bit integers, found {bound!r}")
+                raise QueryError(f"a query slice takes 64-bit integers, found {shown_value(bound)}")
         if start < 0 or (stop is not None and stop < 0):
             size = len(self)
             start = max(start + size, 0) if start < 0 else start
@@ -512,7 +511,8 @@ def node_from_data(cls: type, data: Any) -> Node | None:
     if data is None:
         return None
     if not isinstance(data, dict):
-        raise QueryError(f"query data for {cls.__name__}: expected a dict, found {_found(data)}")
+        raise QueryError(f"query data for {cls.__name__}: expected a dict, found "
+                         f"{shown_value(data)}")
     if "and" in data or "or" in data:
         key = "and" if "and" in data else "or"
         parts = tuple(node_from_data(cls, part) for part in data[key])
