@@ -5,11 +5,13 @@ Every persistent object has the slot ``_state``: :data:`NEW` until commit, then 
 :class:`~common.persistent.identity.Batch`). A committed object is immutable; its ``dict``
 values are deep-frozen (:func:`freeze`): changing them, at any depth, raises
 :class:`FrozenValueError` (an :class:`~common.errors.ImmutableError` that is also a
-``TypeError``, as for Python's own read-only containers).
+``TypeError``, as for Python's own read-only containers). ``copy.copy`` and ``copy.deepcopy``
+of a frozen value give plain, editable ``dict`` and ``list`` objects; pickling keeps it frozen.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -66,6 +68,12 @@ class FrozenDict(dict):
     def __reduce__(self) -> tuple:
         return (FrozenDict, (dict(self), self._label))
 
+    def __copy__(self) -> dict:
+        return dict(self)
+
+    def __deepcopy__(self, memo: dict) -> dict:
+        return {key: copy.deepcopy(value, memo) for key, value in self.items()}
+
 
 class FrozenList(list):
     """A read-only list nested in a committed ``dict`` value."""
@@ -85,6 +93,12 @@ class FrozenList(list):
 
     def __reduce__(self) -> tuple:
         return (FrozenList, (list(self), self._label))
+
+    def __copy__(self) -> list:
+        return list(self)
+
+    def __deepcopy__(self, memo: dict) -> list:
+        return [copy.deepcopy(value, memo) for value in self]
 
 
 def _deep_frozen(value: Any, label: str) -> Any:

@@ -98,8 +98,12 @@ def _assert_deep_frozen(header: dict) -> None:
     assert header == DOCUMENT
     assert json.loads(json.dumps(header)) == DOCUMENT
     assert pickle.loads(pickle.dumps(header)) == DOCUMENT
+    with pytest.raises(ImmutableError):
+        pickle.loads(pickle.dumps(header))["a"].append(1)
     thawed = copy.deepcopy(header)
-    assert thawed == DOCUMENT
+    thawed["a"][1]["b"].append(4)
+    assert type(thawed) is dict and thawed["a"] == [1, {"b": [2, 3, 4]}]
+    assert type(copy.copy(header)) is dict
 
 
 def test_committed_dicts_are_deep_frozen(db_session, tag):
