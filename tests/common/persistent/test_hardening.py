@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from common.errors import AweError, ImmutableError, PersistenceError, QueryError
 from common.persistent import DBObject, persistent
 from common.persistent.identity import IdentityMap
+from common.persistent.query import Query
 
 HUGE = 2**70
 
@@ -227,10 +228,13 @@ def _query(path: str, operation: str, value: object) -> object:
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(path=st.sampled_from(PATHS), operation=st.sampled_from(OPERATIONS), value=ANY_VALUE)
 def test_any_query_input_works_or_raises_a_clear_error(db_session, path, operation, value):
+    """A query either runs and survives the wire (plain data) or raises an AweError."""
     try:
         query = _query(path, operation, value)
         if operation not in ("get", "index"):
             assert len(query) >= 0
             list(query[:2])
+            wire = json.loads(json.dumps(query.to_dict(), allow_nan=False))
+            assert repr(Query.from_dict(wire)) == repr(query)
     except AweError as exc:
         assert str(exc) and "\n" not in str(exc), "a clear one-line message"
