@@ -116,7 +116,7 @@ def run_backend(backend: str, url: str, args: argparse.Namespace) -> None:
     database = connect(url, site=0)
     context = Context(user="bench", project="bench", privileges=1, site=0)
     catalogue = database.table("awe_object")
-    table = database.table(BenchChip.__awe_table__)
+    table = database.table(BenchChip._meta.table)
     try:
         with session(database, context):
             frame = BenchFrame(filename="MUSE.2016-03-15T02:10:11.123.fits")

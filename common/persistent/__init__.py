@@ -8,11 +8,13 @@
     mb = MasterBias(ifu=5).commit()
     len(MasterBias.ifu == 5)
 
-Modules: ``properties`` (the ``persistent`` descriptor), ``meta`` (the metaclass and class
-registry), ``expressions`` (query columns and conditions), ``compiler`` (conditions → SQL),
-``query``, ``loading`` (rows → objects, batch loading), ``identity`` (identity map),
-``session`` and ``context``, ``commit``, ``objects`` (DBObject, DataObject), ``system``
-(AuditRecord, ParameterSet, QcRecord).
+Modules, bottom up: ``registry`` (classes by name), ``state`` (an object's committed state,
+deep-frozen values), ``properties`` (the ``persistent`` descriptor), ``expressions``
+(condition nodes), ``statements`` (SQL builders), ``compiler`` (conditions → SQL),
+``identity`` (identity map), ``session``, ``loading`` (runs queries: rows → objects, batch
+loading, COUNT), ``query`` (``Query`` and its query columns), ``record`` (the per-class
+record ``Cls._meta``), ``meta`` (the metaclass), ``commit``, ``objects`` (DBObject,
+AuditRecord, DataObject), ``system`` (ParameterSet, QcRecord) and ``context``.
 
 Left out here: schema evolution and row-level security (their own parts of DESIGN §3), and
 deleting objects (``awe delete``).
@@ -22,10 +24,10 @@ from __future__ import annotations
 
 from common.persistent.commit import commit, transaction
 from common.persistent.context import context
-from common.persistent.objects import DataObject, DBObject
+from common.persistent.objects import AuditRecord, DataObject, DBObject
 from common.persistent.properties import persistent
 from common.persistent.session import session
-from common.persistent.system import AuditRecord, ParameterSet, QcRecord
+from common.persistent.system import ParameterSet, QcRecord
 
 __all__ = ["DBObject", "DataObject", "commit", "context", "persistent", "session",
            "transaction"]

@@ -22,6 +22,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
@@ -30,27 +31,32 @@ from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 from common.database import OBJECT_TABLE, column_name
 from common.errors import DatabaseError, IntegrityError, PersistenceError
 from common.persistent.identity import Batch
-from common.persistent.loading import freeze, load_ids
+from common.persistent.loading import load_ids
 from common.persistent.session import Session, current_session
+from common.persistent.state import ObjectState, Stateful, freeze, set_state
 from common.persistent.statements import (
     equal_values,
     insert_rows,
     lock_fields,
+    select_in_chunks,
     update_catalogue_privileges,
     update_fields,
 )
 
-__all__ = ["Mutation", "Pending", "commit", "mutate", "transaction"]
-
+__all__ = ["Mutation", "Pending", "audit_text", "commit", "mutate", "transaction"]
 
 
 @dataclass
 class Mutation:
-    """An audited change of mutable fields of one committed object."""
+    """An audited change of mutable fields of one committed object.
+
+    ``records`` are its new audit records, one per changed field in the order of ``changes``
+    (built by the object); commit fills in their old values, read under a row lock.
+    """
 
     obj: Any
     changes: dict[str, Any]
-    reason: str
+    records: list[Any]
 
 
 @dataclass
@@ -67,21 +73,13 @@ def _label(obj: Any) -> str:
         f"{type(obj).__name__} (uncommitted)"
 
 
-_LINK_PLANS: dict[type, tuple[tuple[tuple[str, type], ...], tuple[str, ...]]] = {}
-
-
-def _link_plan(cls: type) -> tuple[tuple[tuple[str, type], ...], tuple[str, ...]]:
-    """``((link, target class)…), (list of links…)`` of a committable class."""
-    plan = _LINK_PLANS.get(cls)
-    if plan is None:
-        if cls.__awe_table__ is None:
-            raise PersistenceError(f"{cls.__name__} is abstract (declared with abstract=True) "
-                                   "and cannot be committed")
-        properties = cls.__awe_properties__
-        plan = (tuple((name, properties[name].target) for name in cls.__awe_links__),
-                tuple(name for name in cls.__awe_lists__ if properties[name].kind == "link"))
-        _LINK_PLANS[cls] = plan
-    return plan
+def audit_text(value: Any) -> str | None:
+    """A field value as an audit record keeps it (text; datetimes in ISO form)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="microseconds")
+    return str(value)
 
 
 def _collect(roots: list[Any]) -> dict[type, list[Any]]:
@@ -91,18 +89,20 @@ def _collect(roots: list[Any]) -> dict[type, list[Any]]:
     stack = list(reversed(roots))
     while stack:
         obj = stack.pop()
-        values = obj.__dict__
-        if id(obj) in seen or "_awe_batch" in values:
+        if id(obj) in seen or obj._state.committed:
             continue
         seen.add(id(obj))
+        values = obj.__dict__
         cls = obj.__class__
+        record = cls._meta
         group = groups.get(cls)
         if group is None:
-            _link_plan(cls)
+            if record.is_abstract:
+                raise PersistenceError(f"{cls.__name__} is abstract (declared with "
+                                       "abstract=True) and cannot be committed")
             group = groups[cls] = []
         group.append(obj)
-        links, lists = _LINK_PLANS[cls]
-        for name, target in links:
+        for name, target in record.link_targets:
             value = values[name]
             if value is None or value.__class__ is int:
                 continue
@@ -110,26 +110,25 @@ def _collect(roots: list[Any]) -> dict[type, list[Any]]:
                 raise PersistenceError(f"{_label(obj)}.{name}: links to a "
                                        f"{type(value).__name__}, expected a {target.__name__}")
             stack.append(value)
-        for name in lists:
+        for name in record.link_lists:
             stack.extend(values[name])
     return groups
 
 
 def _replace(values: dict[str, Any], cls: type, replacements: dict[int, Any]) -> None:
-    for name in cls.__awe_links__:
+    for name in cls._meta.links:
         target = replacements.get(id(values[name]))
         if target is not None:
             values[name] = target
-    for name in cls.__awe_lists__:
-        if cls.__awe_properties__[name].kind == "link":
-            values[name] = [replacements.get(id(item), item) for item in values[name]]
+    for name in cls._meta.link_lists:
+        values[name] = [replacements.get(id(item), item) for item in values[name]]
 
 
 def _resolve_values(session: Session, groups: dict[type, list[Any]]) -> dict[int, Any]:
     """Map each new value object (ParameterSet) equal to an existing or earlier one to it."""
     by_class: dict[type, dict[str, list[Any]]] = {}
     for cls, objects in groups.items():
-        if cls.__awe_value__:
+        if cls._meta.is_value:
             for obj in objects:
                 digest = obj.compute_hash()
                 obj.__dict__["params_hash"] = digest
@@ -140,14 +139,10 @@ def _resolve_values(session: Session, groups: dict[type, list[Any]]) -> dict[int
     database = session.database
     with database.read() as connection:
         for cls, equal in by_class.items():
-            table = database.table(cls.__awe_table__)
-            digests = list(equal)
-            existing: dict[str, int] = {}
-            chunk = database.backend.in_chunk
-            for start in range(0, len(digests), chunk):
-                statement = equal_values(table, digests[start:start + chunk])
-                existing.update((digest, object_id)
-                                for digest, object_id in connection.execute(statement))
+            table = database.table(cls._meta.table)
+            existing: dict[str, int] = dict(select_in_chunks(
+                connection, partial(equal_values, table), list(equal),
+                database.backend.in_chunk))
             loaded = load_ids(session, cls, existing.values(), connection=connection,
                               refresh=False)
             for digest, objects in equal.items():
@@ -163,7 +158,7 @@ def _resolve_values(session: Session, groups: dict[type, list[Any]]) -> dict[int
 
 
 def _check_stored(session: Session, groups: dict[type, list[Any]]) -> None:
-    files = [obj for cls, objects in groups.items() if hasattr(cls, "__awe_stored__")
+    files = [obj for cls, objects in groups.items() if cls._meta.is_stored
              for obj in objects]
     if not files:
         return
@@ -177,9 +172,11 @@ def _rows(groups: dict[type, list[Any]]) -> dict[str, list[dict[str, Any]]]:
     catalogue: list[dict[str, Any]] = []
     tables: dict[str, list[dict[str, Any]]] = {OBJECT_TABLE.name: catalogue}
     for cls, objects in groups.items():
-        columns, values_of, links = cls.__awe_insert__
+        record = cls._meta
+        plan = record.insert
+        columns, values_of, links = plan.columns, plan.values, plan.links
         class_name = cls.__name__
-        rows = tables[cls.__awe_table__] = []
+        rows = tables[record.table] = []
         for obj in objects:
             values = obj.__dict__
             row = dict(zip(columns, values_of(values), strict=True))
@@ -192,8 +189,8 @@ def _rows(groups: dict[type, list[Any]]) -> dict[str, list[dict[str, Any]]]:
                               "creator": row["creator"], "project": row["project"],
                               "privileges": row["privileges"],
                               "creation_date": row["creation_date"]})
-        for name, table in cls.__awe_list_tables__.items():
-            link = cls.__awe_properties__[name].kind == "link"
+        for name, table in record.list_tables.items():
+            link = record.properties[name].kind == "link"
             items = tables[table] = []
             for obj in objects:
                 object_id = obj.__dict__["object_id"]
@@ -203,29 +200,20 @@ def _rows(groups: dict[type, list[Any]]) -> dict[str, list[dict[str, Any]]]:
     return tables
 
 
-def _audit_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.isoformat(timespec="microseconds")
-    return str(value)
-
-
-def _apply_mutations(session: Session, connection: Any, mutations: list[Mutation],
-                     records: dict[int, list[Any]]) -> None:
+def _apply_mutations(session: Session, connection: Any, mutations: list[Mutation]) -> None:
     database = session.database
     catalogue = database.table(OBJECT_TABLE.name)
     for mutation in mutations:
         obj = mutation.obj
         cls = type(obj)
-        table = database.table(cls.__awe_table__)
+        table = database.table(cls._meta.table)
         object_id = obj.__dict__["object_id"]
         columns = [column_name(name) for name in mutation.changes]
         current = connection.execute(lock_fields(table, object_id, columns)).first()
         if current is None:
             raise cls.NotFound(f"{_label(obj)} no longer exists (or is not visible)")
-        for record, old in zip(records[id(mutation)], current, strict=True):
-            record.__dict__["old_value"] = _audit_text(old)
+        for record, old in zip(mutation.records, current, strict=True):
+            record.__dict__["old_value"] = audit_text(old)
         connection.execute(update_fields(table, object_id, {
             column_name(name): value for name, value in mutation.changes.items()}))
         if "privileges" in mutation.changes:
@@ -234,15 +222,8 @@ def _apply_mutations(session: Session, connection: Any, mutations: list[Mutation
 
 
 def _flush(session: Session, roots: list[Any], mutations: list[Mutation]) -> list[Any]:
-    from common.persistent.system import AuditRecord
-
-    records: dict[int, list[Any]] = {}
-    for mutation in mutations:
-        records[id(mutation)] = [
-            AuditRecord(target=mutation.obj, field=name, new_value=_audit_text(value),
-                        reason=mutation.reason)
-            for name, value in mutation.changes.items()]
-    groups = _collect([*roots, *(record for group in records.values() for record in group)])
+    groups = _collect([*roots, *(record for mutation in mutations
+                                 for record in mutation.records)])
     replacements = _resolve_values(session, groups)
     _check_stored(session, groups)
     database = session.database
@@ -254,11 +235,11 @@ def _flush(session: Session, roots: list[Any], mutations: list[Mutation]) -> lis
     # Tables first: a table missing since connect is created outside the write transaction.
     tables = {OBJECT_TABLE.name: database.table(OBJECT_TABLE.name)}
     for cls in groups:
-        for name in (cls.__awe_table__, *cls.__awe_list_tables__.values()):
+        for name in (cls._meta.table, *cls._meta.list_tables.values()):
             tables[name] = database.table(name)
     try:
         with database.write() as connection:
-            _apply_mutations(session, connection, mutations, records)
+            _apply_mutations(session, connection, mutations)
             for table_name, rows in _rows(groups).items():
                 if rows:
                     connection.execute(insert_rows(tables[table_name]),
@@ -317,16 +298,17 @@ def _unstamp(groups: dict[type, list[Any]], filled_project: list[dict],
 def _mark_committed(session: Session, groups: dict[type, list[Any]]) -> None:
     """Make the objects committed (immutable) members of one batch, in the identity map."""
     batch = Batch([obj.__dict__["object_id"] for objects in groups.values() for obj in objects])
+    state = ObjectState(committed=True, batch=batch)
     identity = session.identity
     for cls, objects in groups.items():
-        lists = cls.__awe_lists__
+        lists = cls._meta.lists
         for obj in objects:
             values = obj.__dict__
-            values["_awe_batch"] = batch
+            set_state(obj, state)
             for name in lists:
                 values[name] = tuple(values[name])
             identity.add(values["object_id"], obj)
-        if cls.__awe_dicts__:
+        if cls._meta.dicts:
             for obj in objects:
                 freeze(obj)
 
@@ -338,10 +320,8 @@ def commit(*objects: Any) -> list[Any]:
     returned as that one. Inside ``with transaction():`` the work waits for the end of the
     block and the objects are returned as given.
     """
-    from common.persistent.objects import DBObject
-
     for obj in objects:
-        if not isinstance(obj, DBObject):
+        if not isinstance(obj, Stateful):
             raise PersistenceError(f"commit: expected persistent objects, found {obj!r}")
     session = current_session()
     if session.pending is not None:
@@ -350,10 +330,14 @@ def commit(*objects: Any) -> list[Any]:
     return _flush(session, list(objects), [])
 
 
-def mutate(obj: Any, changes: dict[str, Any], reason: str) -> None:
-    """Change mutable fields of a committed object, with one AuditRecord per field."""
+def mutate(obj: Any, changes: dict[str, Any], records: list[Any]) -> None:
+    """Change mutable fields of a committed object, writing its audit ``records`` too.
+
+    ``records`` hold one new audit record per field of ``changes``, in the same order; their
+    old values are read under a row lock in the write transaction.
+    """
     session = current_session()
-    mutation = Mutation(obj, changes, reason)
+    mutation = Mutation(obj, changes, records)
     if session.pending is not None:
         session.pending.mutations.append(mutation)
     else:

@@ -3,7 +3,7 @@
 - A class with one concrete table is queried directly and its rows come back in one query.
 - A class with subclasses compiles to a UNION ALL over their tables, projecting the ids, the
   class name and the filter and sort columns; the rows are then loaded with one batched query
-  per class (see :mod:`common.persistent.query`).
+  per class (see :mod:`common.persistent.loading`).
 - A link path (``PixTable.master_flat.ifu``) is a LEFT OUTER JOIN per link, to the target's
   table or its UNION ALL; a missing link makes the condition false, as NULL does.
 
@@ -40,8 +40,9 @@ from common.database import column_name
 from common.database.backends import Backend
 from common.errors import QueryError
 from common.persistent.expressions import And, Bits, Compare, In, Like, Node, Not, Or
-from common.persistent.meta import concrete_classes
 from common.persistent.properties import persistent
+from common.persistent.registry import concrete_classes
+from common.persistent.statements import chunks
 
 if TYPE_CHECKING:
     from common.persistent.query import Query
@@ -108,12 +109,12 @@ class QueryCompiler:
         if not classes:
             raise QueryError(f"{where}: no class derived from {cls.__name__} has a table")
         if len(classes) == 1:
-            table = self._table(classes[0].__awe_table__)
+            table = self._table(classes[0]._meta.table)
             return table if root else table.alias(f"link_{len(self._sources)}")
         columns = self._needed(prefix)
         branches = []
         for klass in classes:
-            table = self._table(klass.__awe_table__)
+            table = self._table(klass._meta.table)
             projected = [table.c.object_id]
             if root:
                 projected.append(literal(klass.__name__, String(128)).label(CLASS_COLUMN))
@@ -141,7 +142,7 @@ class QueryCompiler:
         cls = self.query.cls
         prop = None
         for name in path:
-            prop = cls.__awe_properties__[name]
+            prop = cls._meta.properties[name]
             if prop.is_link:
                 cls = prop.target
         return prop
@@ -161,9 +162,7 @@ class QueryCompiler:
         if isinstance(node, In):
             if not node.values:
                 return false()
-            chunk = self.backend.in_chunk
-            values = list(node.values)
-            parts = [column.in_(values[i:i + chunk]) for i in range(0, len(values), chunk)]
+            parts = [column.in_(piece) for piece in chunks(node.values, self.backend.in_chunk)]
             return parts[0] if len(parts) == 1 else or_(*parts)
         if isinstance(node, Like):
             return self.backend.wildcard_match(column, node.pattern)

@@ -1,8 +1,9 @@
-"""Turn rows into objects through the identity map; load links and lists batch-wise.
+"""Run queries and turn rows into objects through the identity map; load links and lists.
 
-Loading never runs one query per object: a query's rows come back in one statement per
-class, and touching an unloaded link or list of one object loads it for every live object of
-the same batch (:class:`~common.persistent.identity.Batch`), one statement per class.
+This module runs every statement of a query (its rows, its COUNT). Loading never runs one
+query per object: a query's rows come back in one statement per class, and touching an
+unloaded link or list of one object loads it for every live object of the same batch
+(:class:`~common.persistent.identity.Batch`), one statement per class.
 """
 
 from __future__ import annotations
@@ -11,35 +12,40 @@ import gc
 import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from types import MappingProxyType
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Table
 
 from common.database import OBJECT_TABLE
+from common.errors import NotFound
 from common.persistent.compiler import QueryCompiler
 from common.persistent.identity import Batch
-from common.persistent.meta import concrete_classes, persistent_class
 from common.persistent.properties import persistent
+from common.persistent.registry import concrete_classes, persistent_class
 from common.persistent.session import Session, current_session
-from common.persistent.statements import catalogue_classes, list_items, rows_by_ids
+from common.persistent.state import ObjectState, freeze, set_state
+from common.persistent.statements import (
+    catalogue_classes,
+    list_items,
+    rows_by_ids,
+    select_in_chunks,
+)
 
 if TYPE_CHECKING:
     from common.persistent.query import Query
 
-__all__ = ["freeze", "load_attribute", "load_ids", "load_query", "materialise",
-           "resolve_link", "resolve_list"]
+__all__ = ["count_query", "dangling_link", "load_attribute", "load_ids", "load_query",
+           "materialise", "resolve_link", "resolve_list"]
 
 _new = object.__new__
 
 
-def freeze(obj: Any) -> None:
-    """Make the dict values of a committed object read-only (top level)."""
-    values = obj.__dict__
-    for name in type(obj).__awe_dicts__:
-        value = values[name]
-        if value is not None and not isinstance(value, MappingProxyType):
-            values[name] = MappingProxyType(dict(value))
+def dangling_link(owner: type, owner_id: int, name: str, target: type,
+                  target_id: int) -> NotFound:
+    """The error for a link (or list element) to an object that is missing or not visible."""
+    return target.NotFound(f"{owner.__name__} {owner_id:#018x}: {name} links to object "
+                           f"{target_id:#018x}, which does not exist or is not visible")
 
 
 def materialise(session: Session, cls: type, rows: Iterable[Any], batch: Batch) -> list[Any]:
@@ -48,8 +54,10 @@ def materialise(session: Session, cls: type, rows: Iterable[Any], batch: Batch) 
     A row whose object is already in the identity map refreshes that object's mutable
     fields instead of creating another object.
     """
-    names = cls.__awe_columns__
-    mutable = cls.__awe_mutable__
+    record = cls._meta
+    names = record.columns
+    mutable = record.mutable
+    state = ObjectState(committed=True, batch=batch)
     identity = session.identity
     references = identity.references
     reference = weakref.ref
@@ -67,7 +75,7 @@ def materialise(session: Session, cls: type, rows: Iterable[Any], batch: Batch) 
                 obj = _new(cls)
                 values = obj.__dict__
                 values.update(zip(names, row, strict=True))
-                values["_awe_batch"] = batch
+                set_state(obj, state)
                 references[row[0]] = reference(obj)
             else:
                 values = obj.__dict__
@@ -78,7 +86,7 @@ def materialise(session: Session, cls: type, rows: Iterable[Any], batch: Batch) 
         if collecting:
             gc.enable()
     identity.sweep_if_grown()
-    if cls.__awe_dicts__:
+    if record.dicts:
         for obj in objects:
             freeze(obj)
     return objects
@@ -95,11 +103,18 @@ def _reading(session: Session, connection: Connection | None) -> Iterator[Connec
 
 def _rows_by_ids(session: Session, connection: Connection, table: Table,
                  ids: list[int]) -> list[Any]:
-    chunk = session.database.backend.in_chunk
-    rows: list[Any] = []
-    for start in range(0, len(ids), chunk):
-        rows.extend(connection.execute(rows_by_ids(table, ids[start:start + chunk])).all())
-    return rows
+    return select_in_chunks(connection, partial(rows_by_ids, table), ids,
+                            session.database.backend.in_chunk)
+
+
+def count_query(session: Session, query: Query) -> int:
+    """The number of objects of ``query`` (one COUNT; of its slice, when sliced)."""
+    database = session.database
+    compiler = QueryCompiler(query, database.backend, database.table)
+    if compiler.empty:
+        return 0
+    with database.read() as connection:
+        return connection.execute(compiler.count()).scalar_one()
 
 
 def load_query(session: Session, query: Query) -> list[Any]:
@@ -122,7 +137,7 @@ def load_query(session: Session, query: Query) -> list[Any]:
         found: dict[int, Any] = {}
         for class_name, class_ids in by_class.items():
             cls = persistent_class(class_name)
-            rows = _rows_by_ids(session, connection, database.table(cls.__awe_table__),
+            rows = _rows_by_ids(session, connection, database.table(cls._meta.table),
                                 class_ids)
             for obj in materialise(session, cls, rows, batch):
                 found[obj.object_id] = obj
@@ -157,18 +172,17 @@ def load_ids(session: Session, cls: type, ids: Iterable[int], *,
         else:
             catalogue = database.table(OBJECT_TABLE.name)
             groups = {}
-            chunk = database.backend.in_chunk
-            for start in range(0, len(wanted), chunk):
-                statement = catalogue_classes(catalogue, wanted[start:start + chunk])
-                for object_id, class_name in reading.execute(statement):
-                    try:
-                        klass = persistent_class(class_name)
-                    except LookupError:
-                        continue
-                    if issubclass(klass, cls) and klass.__awe_table__ is not None:
-                        groups.setdefault(klass, []).append(object_id)
+            for object_id, class_name in select_in_chunks(
+                    reading, partial(catalogue_classes, catalogue), wanted,
+                    database.backend.in_chunk):
+                try:
+                    klass = persistent_class(class_name)
+                except LookupError:
+                    continue
+                if issubclass(klass, cls) and klass._meta.is_concrete:
+                    groups.setdefault(klass, []).append(object_id)
         for klass, class_ids in groups.items():
-            rows = _rows_by_ids(session, reading, database.table(klass.__awe_table__),
+            rows = _rows_by_ids(session, reading, database.table(klass._meta.table),
                                 class_ids)
             for obj in materialise(session, klass, rows, batch):
                 found[obj.object_id] = obj
@@ -182,13 +196,11 @@ def _unique(objects: list[Any]) -> list[Any]:
 def _load_lists(session: Session, connection: Connection, cls: type, prop: persistent,
                 owners: list[Any]) -> list[Any]:
     name = prop.name
-    table = session.database.table(cls.__awe_list_tables__[name])
-    chunk = session.database.backend.in_chunk
+    table = session.database.table(cls._meta.list_tables[name])
     values: dict[int, list[Any]] = {owner.__dict__["object_id"]: [] for owner in owners}
-    ids = list(values)
-    for start in range(0, len(ids), chunk):
-        for object_id, value in connection.execute(list_items(table, ids[start:start + chunk])):
-            values[object_id].append(value)
+    for object_id, value in select_in_chunks(connection, partial(list_items, table),
+                                             list(values), session.database.backend.in_chunk):
+        values[object_id].append(value)
     reached: list[Any] = []
     if prop.kind == "link":
         targets = load_ids(session, prop.target,
@@ -197,9 +209,7 @@ def _load_lists(session: Session, connection: Connection, cls: type, prop: persi
         for object_id, items in values.items():
             missing = [value for value in items if value not in targets]
             if missing:
-                raise prop.target.NotFound(
-                    f"{cls.__name__} {object_id:#018x}: {name} links to object "
-                    f"{missing[0]:#018x}, which does not exist or is not visible")
+                raise dangling_link(cls, object_id, name, prop.target, missing[0])
             values[object_id] = [targets[value] for value in items]
             reached.extend(values[object_id])
     for owner in owners:
@@ -217,7 +227,7 @@ def load_attribute(session: Session, objects: list[Any], name: str) -> list[Any]
     lists: dict[type, list[Any]] = {}
     for obj in objects:
         cls = type(obj)
-        prop = cls.__awe_properties__.get(name)
+        prop = cls._meta.properties.get(name)
         if prop is None:
             continue
         values = obj.__dict__
@@ -244,13 +254,13 @@ def load_attribute(session: Session, objects: list[Any], name: str) -> list[Any]
                     owner.__dict__[name] = target
                     reached.append(target)
         for cls, owners in lists.items():
-            reached.extend(_load_lists(session, connection, cls, cls.__awe_properties__[name],
-                                       owners))
+            reached.extend(_load_lists(session, connection, cls,
+                                       cls._meta.properties[name], owners))
     return _unique(reached)
 
 
 def _batch_of(session: Session, instance: Any) -> list[Any]:
-    batch = instance.__dict__.get("_awe_batch")
+    batch = instance._state.batch
     members = batch.members(session.identity) if batch is not None else []
     if not any(member is instance for member in members):
         members.append(instance)
@@ -263,9 +273,8 @@ def resolve_link(instance: Any, prop: persistent) -> Any:
     load_attribute(session, _batch_of(session, instance), prop.name)
     value = instance.__dict__[prop.name]
     if value.__class__ is int:
-        raise prop.target.NotFound(
-            f"{type(instance).__name__} {instance.__dict__['object_id']:#018x}: {prop.name} "
-            f"links to object {value:#018x}, which does not exist or is not visible")
+        raise dangling_link(type(instance), instance.__dict__["object_id"], prop.name,
+                            prop.target, value)
     return value
 
 

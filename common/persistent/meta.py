@@ -9,17 +9,20 @@ then the class's own attributes are checked:
   or Oracle is refused (``file_size``, not ``size``);
 - two attributes mapping to the same column (``DATE_OBS`` and ``date_obs``) are refused.
 
-Classes are registered by name (a second class of the same name is refused) and get their own
-``NotFound`` (a subclass of their bases' ``NotFound`` and of :class:`common.errors.NotFound`).
-A concrete class (not declared with ``abstract=True``) registers its table specs with
-:mod:`common.database`: one table with every column, inherited ones included, and one table
-per list attribute.
+Each class gets one frozen record, ``Cls._meta`` (:class:`~common.persistent.record.ClassRecord`),
+is registered by name in :mod:`common.persistent.registry` (a second class of the same name is
+refused) and gets its own ``NotFound`` (a subclass of its bases' ``NotFound`` and of
+:class:`common.errors.NotFound`). Class keywords: ``abstract=True`` (no table), ``value=True``
+(a value class, such as ``ParameterSet``) and ``stored=True`` (a class with a file in the
+store, such as ``DataObject``); the last two are inherited. A concrete class registers its
+table specs with :mod:`common.database`: one table with every column, inherited ones included,
+and one table per list attribute.
 """
 
 from __future__ import annotations
 
-import threading
 from operator import itemgetter
+from types import MappingProxyType
 from typing import Any
 
 from common.database import ColumnSpec, TableSpec, column_name, register_tables
@@ -32,37 +35,10 @@ from common.persistent.properties import (
     SYSTEM_FIELDS,
     persistent,
 )
+from common.persistent.record import ClassRecord, InsertPlan
+from common.persistent.registry import register_class
 
-__all__ = ["PersistentMeta", "concrete_classes", "persistent_class", "persistent_classes"]
-
-_CLASSES: dict[str, PersistentMeta] = {}
-_CONCRETE: dict[type, tuple[PersistentMeta, ...]] = {}
-_LOCK = threading.RLock()
-
-
-def persistent_class(name: str) -> PersistentMeta:
-    """The registered persistent class called ``name`` (LookupError when there is none)."""
-    try:
-        return _CLASSES[name]
-    except KeyError:
-        raise LookupError(f"no persistent class {name!r} is declared") from None
-
-
-def persistent_classes() -> dict[str, PersistentMeta]:
-    """Every registered persistent class by name."""
-    with _LOCK:
-        return dict(_CLASSES)
-
-
-def concrete_classes(cls: type) -> tuple[PersistentMeta, ...]:
-    """``cls`` and its registered subclasses that have a table, in registration order."""
-    found = _CONCRETE.get(cls)
-    if found is None:
-        with _LOCK:
-            found = tuple(klass for klass in _CLASSES.values()
-                          if issubclass(klass, cls) and klass.__awe_table__ is not None)
-            _CONCRETE[cls] = found
-    return found
+__all__ = ["PersistentMeta"]
 
 
 def _collect_inherited(cls: type) -> dict[str, persistent]:
@@ -149,55 +125,68 @@ def _not_found_class(cls: type) -> type[NotFound]:
                  "__doc__": f"No {cls.__name__} matches (or it is not visible)."})
 
 
+def _record(cls: type, properties: dict[str, persistent], *, abstract: bool, value: bool,
+            stored: bool) -> ClassRecord:
+    bases = [base._meta for base in cls.__bases__ if isinstance(base, PersistentMeta)]
+    scalars = tuple(key for key, prop in properties.items() if not prop.is_list)
+    links = tuple(key for key, prop in properties.items() if prop.is_link)
+    lists = tuple(key for key, prop in properties.items() if prop.is_list)
+    plain = tuple(key for key in scalars if not properties[key].is_link)
+    return ClassRecord(
+        cls=cls,
+        properties=MappingProxyType(properties),
+        table=None if abstract else table_name(cls.__name__),
+        columns=scalars,
+        links=links,
+        lists=lists,
+        dicts=tuple(key for key in scalars if properties[key].kind == "dict"),
+        mutable=tuple((key, position) for position, key in enumerate(scalars)
+                      if key in MUTABLE_FIELDS),
+        list_tables=MappingProxyType({} if abstract else {
+            key: list_table_name(cls.__name__, key) for key in lists}),
+        insert=InsertPlan(columns=tuple(column_name(key) for key in plain),
+                          values=itemgetter(*plain),
+                          links=tuple((key, column_name(key)) for key in links)),
+        is_value=value or any(base.is_value for base in bases),
+        is_stored=stored or any(base.is_stored for base in bases),
+    )
+
+
 class PersistentMeta(type):
     """Metaclass of :class:`~common.persistent.objects.DBObject` and every persistent class."""
 
+    _meta: ClassRecord
+
     def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], *,
-                abstract: bool = False, **kwargs: Any) -> PersistentMeta:
+                abstract: bool = False, value: bool = False, stored: bool = False,
+                **kwargs: Any) -> PersistentMeta:
         """Create, check and register the class (``abstract=True``: no table)."""
         cls = super().__new__(mcs, name, bases, namespace, **kwargs)
         inherited = _collect_inherited(cls)
-        own = {key: value for key, value in namespace.items() if isinstance(value, persistent)}
+        own = {key: prop for key, prop in namespace.items() if isinstance(prop, persistent)}
         _check_own(cls, own, inherited)
-        properties = {**inherited, **own}
-        cls.__awe_properties__ = properties
-        cls.__awe_table__ = None if abstract else table_name(name)
-        scalars = tuple(key for key, prop in properties.items() if not prop.is_list)
-        cls.__awe_columns__ = scalars
-        cls.__awe_links__ = tuple(key for key, prop in properties.items() if prop.is_link)
-        cls.__awe_lists__ = tuple(key for key, prop in properties.items() if prop.is_list)
-        cls.__awe_dicts__ = tuple(key for key, prop in properties.items() if prop.kind == "dict"
-                                  and not prop.is_list)
-        cls.__awe_mutable__ = tuple((key, scalars.index(key)) for key in scalars
-                                    if key in MUTABLE_FIELDS)
-        plain = tuple(key for key in scalars if not properties[key].is_link)
-        cls.__awe_insert__ = (
-            tuple(column_name(key) for key in plain), itemgetter(*plain),
-            tuple((key, column_name(key)) for key in cls.__awe_links__))
-        cls.__awe_list_tables__ = {} if abstract else {
-            key: list_table_name(name, key) for key in cls.__awe_lists__}
+        record = _record(cls, {**inherited, **own}, abstract=abstract, value=value,
+                         stored=stored)
+        cls._meta = record
         cls.NotFound = _not_found_class(cls)
-        with _LOCK:
-            existing = _CLASSES.get(name)
-            if existing is not None:
-                raise PersistenceError(
-                    f"persistent class {name} ({cls.__module__}) is already declared in "
-                    f"{existing.__module__}; class names are unique")
-            if not abstract:
+
+        def register_tables_of_class() -> None:
+            if record.is_concrete:
                 register_tables(
-                    TableSpec(cls.__awe_table__,
-                              tuple(_column_spec(properties[key]) for key in scalars),
+                    TableSpec(record.table,
+                              tuple(_column_spec(record.properties[key])
+                                    for key in record.columns),
                               primary_key=("object_id",), owner=name,
                               doc=(cls.__doc__ or "").strip().split("\n")[0]),
-                    *(_list_spec(cls, properties[key]) for key in cls.__awe_lists__))
-            _CLASSES[name] = cls
-            _CONCRETE.clear()
+                    *(_list_spec(cls, record.properties[key]) for key in record.lists))
+
+        register_class(cls, register_tables_of_class)
         return cls
 
     def __getattr__(cls, name: str) -> Any:
         """Refuse an unknown class attribute, listing the persistent ones."""
-        properties = cls.__dict__.get("__awe_properties__")
-        if properties is None or name.startswith("_"):
+        record = cls.__dict__.get("_meta")
+        if record is None or name.startswith("_"):
             raise AttributeError(name)
         raise AttributeError(f"{cls.__name__} has no attribute {name!r}; its persistent "
-                             f"attributes are {', '.join(properties)}")
+                             f"attributes are {', '.join(record.properties)}")

@@ -6,7 +6,9 @@ audited mutators. A committed object is immutable: assigning a persistent attrib
 :class:`~common.errors.ImmutableError`; ``is_valid``, ``qc_override``, ``timestamp_start``,
 ``timestamp_end`` and ``privileges`` change only through :meth:`DBObject.set_valid`,
 :meth:`DBObject.override_qc`, :meth:`DBObject.set_validity` and :meth:`DBObject.publish`,
-each writing an ``AuditRecord`` per field in the same transaction.
+each writing an :class:`AuditRecord` per field in the same transaction (the records are built
+here, beside ``DBObject``, and written by commit). ``del obj.attr`` is refused on a committed
+object too; on a new one it resets the attribute to its default.
 
 ``DataObject`` adds a file in the logical store: :meth:`DataObject.store` puts it there
 (name, size and sha256 recorded), :meth:`DataObject.retrieve` gets it back, verified;
@@ -16,20 +18,28 @@ commit refuses a DataObject whose file is not in the store.
 from __future__ import annotations
 
 import datetime as dt
+import numbers
 from pathlib import Path
 from typing import Any, ClassVar
 
 from common.config import MAX_PRIVILEGES
 from common.database.naming import snake_case
-from common.errors import ImmutableError, IntegrityError, PersistenceError, StoreError
-from common.persistent.commit import commit, mutate
+from common.errors import (
+    ImmutableError,
+    IntegrityError,
+    PersistenceError,
+    QueryError,
+    StoreError,
+)
+from common.persistent.commit import audit_text, commit, mutate
 from common.persistent.loading import load_ids
 from common.persistent.meta import PersistentMeta
-from common.persistent.properties import persistent
+from common.persistent.properties import INT_RANGE, persistent, shown_value
 from common.persistent.query import Query
 from common.persistent.session import current_session
+from common.persistent.state import NEW, Stateful, set_state
 
-__all__ = ["DBObject", "DataObject"]
+__all__ = ["AuditRecord", "DBObject", "DataObject"]
 
 _SET_BY_COMMIT = frozenset({"object_id", "creator", "creation_date"})
 _MUTATORS = {"is_valid": "set_valid(n, reason)", "qc_override": "override_qc(reason)",
@@ -39,7 +49,7 @@ _MUTATORS = {"is_valid": "set_valid(n, reason)", "qc_override": "override_qc(rea
 VALIDITY_STATES = (0, 1, 2)
 
 
-class DBObject(metaclass=PersistentMeta, abstract=True):
+class DBObject(Stateful, metaclass=PersistentMeta, abstract=True):
     """A persistent object: its class is a table, its attributes columns, itself a row."""
 
     object_id = persistent("object id: site_id << 48 | n, set by commit", int)
@@ -48,10 +58,10 @@ class DBObject(metaclass=PersistentMeta, abstract=True):
     privileges = persistent("who may see it: 1 creator, 2 project, 3 all users, 4-5 published",
                             int)
     creation_date = persistent("when the object was committed (naive UTC)", dt.datetime)
-    __awe_value__: ClassVar[bool] = False
 
     def __init__(self, **values: Any) -> None:
-        properties = type(self).__awe_properties__
+        set_state(self, NEW)
+        properties = self._meta.properties
         own = self.__dict__
         for name, prop in properties.items():
             own[name] = prop.initial()
@@ -63,19 +73,31 @@ class DBObject(metaclass=PersistentMeta, abstract=True):
             setattr(self, name, value)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        prop = type(self).__awe_properties__.get(name)
+        prop = self._meta.properties.get(name)
         if prop is None:
             object.__setattr__(self, name, value)
             return
-        values = self.__dict__
-        if "_awe_batch" in values:
+        if self._state.committed or name in _SET_BY_COMMIT:
+            self._refuse_change(name, "set")
+        self.__dict__[name] = prop.check(value)
+
+    def __delattr__(self, name: str) -> None:
+        prop = self._meta.properties.get(name)
+        if prop is None:
+            object.__delattr__(self, name)
+            return
+        if self._state.committed or name in _SET_BY_COMMIT:
+            self._refuse_change(name, "delete")
+        self.__dict__[name] = prop.initial()
+
+    def _refuse_change(self, name: str, verb: str) -> None:
+        """Raise for a change of ``name`` on a committed object, or of a field commit sets."""
+        if self._state.committed:
             hint = (f"; it changes only through {_MUTATORS[name]}" if name in _MUTATORS
                     else "")
-            raise ImmutableError(f"{type(self).__name__} {values['object_id']:#018x} is "
-                                 f"committed and immutable: cannot set {name}{hint}")
-        if name in _SET_BY_COMMIT:
-            raise PersistenceError(f"{type(self).__name__}.{name} is set by commit")
-        values[name] = prop.check(value)
+            raise ImmutableError(f"{type(self).__name__} {self.__dict__['object_id']:#018x} is "
+                                 f"committed and immutable: cannot {verb} {name}{hint}")
+        raise PersistenceError(f"{type(self).__name__}.{name} is set by commit")
 
     def __repr__(self) -> str:
         object_id = self.__dict__.get("object_id")
@@ -86,7 +108,7 @@ class DBObject(metaclass=PersistentMeta, abstract=True):
     @property
     def is_committed(self) -> bool:
         """Whether the object is in the database (and so immutable)."""
-        return "_awe_batch" in self.__dict__
+        return self._state.committed
 
     def assign_id(self) -> int:
         """The object's id, allocated now if it has none (products need it for their name)."""
@@ -108,10 +130,23 @@ class DBObject(metaclass=PersistentMeta, abstract=True):
         return Query(cls)
 
     @classmethod
-    def get(cls, object_id: int) -> Any:
-        """The object of this class (or a subclass) with ``object_id``; refreshes it."""
+    def get(cls, object_id: int | str) -> Any:
+        """The object of this class (or a subclass) with ``object_id``; refreshes it.
+
+        ``object_id`` is an integer or its text (decimal, or hex with ``0x``); anything
+        else, or an integer outside the signed 64-bit range, raises QueryError.
+        """
+        given = object_id
         if isinstance(object_id, str):
-            object_id = int(object_id, 0)
+            try:
+                object_id = int(object_id, 0)
+            except ValueError:
+                object_id = None
+        if isinstance(object_id, bool) or not isinstance(object_id, numbers.Integral) or \
+                int(object_id) not in INT_RANGE:
+            raise QueryError(f"{cls.__name__}.get: expected an object_id (a signed 64-bit "
+                             f"integer or its text), found {shown_value(given)}")
+        object_id = int(object_id)
         found = load_ids(current_session(), cls, [object_id]).get(object_id)
         if found is None:
             raise cls.NotFound(f"no {cls.__name__} with object_id {object_id:#018x} (or it "
@@ -122,7 +157,8 @@ class DBObject(metaclass=PersistentMeta, abstract=True):
 
     def _mutate(self, method: str, changes: dict[str, Any], reason: str) -> None:
         cls = type(self)
-        missing = [name for name in changes if name not in cls.__awe_properties__]
+        properties = cls._meta.properties
+        missing = [name for name in changes if name not in properties]
         if missing:
             raise PersistenceError(f"{cls.__name__}.{method}: the class has no "
                                    f"{' or '.join(missing)} attribute")
@@ -132,9 +168,11 @@ class DBObject(metaclass=PersistentMeta, abstract=True):
         if not isinstance(reason, str) or not reason.strip():
             raise PersistenceError(f"{cls.__name__}.{method}: a reason is required (the "
                                    "audit record keeps it)")
-        checked = {name: cls.__awe_properties__[name].check(value)
-                   for name, value in changes.items()}
-        mutate(self, checked, reason.strip())
+        checked = {name: properties[name].check(value) for name, value in changes.items()}
+        reason = reason.strip()
+        mutate(self, checked, [AuditRecord(target=self, field=name, new_value=audit_text(value),
+                                           reason=reason)
+                               for name, value in checked.items()])
 
     def set_valid(self, is_valid: int, reason: str) -> None:
         """Set ``is_valid`` (0 invalid, 1 valid, 2 proposed for promotion), audited."""
@@ -167,7 +205,17 @@ class DBObject(metaclass=PersistentMeta, abstract=True):
         self._mutate("publish", {"privileges": level}, reason or f"published at level {level}")
 
 
-class DataObject(DBObject, abstract=True):
+class AuditRecord(DBObject):
+    """Who changed which mutable field of which object, when, from what to what, and why."""
+
+    target = persistent("the changed object", DBObject)
+    field = persistent("the changed attribute", str, length=63)
+    old_value = persistent("the value before the change, as text", str, length=1000)
+    new_value = persistent("the value after the change, as text", str, length=1000)
+    reason = persistent("why it was changed", str, length=2000)
+
+
+class DataObject(DBObject, abstract=True, stored=True):
     """A persistent object with a file in the logical store.
 
     ``product_category`` (the ESO PRO.CATG of a product class, set by the data model) makes
@@ -181,7 +229,6 @@ class DataObject(DBObject, abstract=True):
     file_size = persistent("size of the file in bytes", int)
     checksum = persistent("sha256 of the file (hex)", str, length=64)
     product_category: ClassVar[str | None] = None
-    __awe_stored__: ClassVar[bool] = True
 
     def make_filename(self, source: Path) -> str:
         """The store name of this object's file (allocates the object id)."""

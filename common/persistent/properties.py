@@ -12,16 +12,25 @@ renamed_from=None)``:
   asks for a unique constraint; ``renamed_from`` names the attribute's previous name (schema
   evolution renames its column and keeps the data; not for list attributes).
 
-On the class, ``MasterBias.ifu`` is an :class:`~common.persistent.expressions.Attribute`
+On the class, ``MasterBias.ifu`` is a query column, an :class:`~common.persistent.query.Attribute`
 (``MasterBias.ifu == 5`` is a query). On an instance, scalar values live in the instance
 ``__dict__`` (plain attribute speed); links and lists are data descriptors that load lazily,
-for the whole batch the object was loaded with. Values are checked when assigned (see
-:meth:`persistent.check`): a wrong kind raises :class:`~common.errors.PersistenceError` naming
-class, attribute, what was expected and what was found.
+for the whole batch the object was loaded with. Both go through the owner class's record
+(``Cls._meta``), so this module imports neither the query nor the loader. Values are checked
+when assigned (see :meth:`persistent.check`): a wrong kind raises
+:class:`~common.errors.PersistenceError` naming class, attribute, what was expected and what
+was found. Integers are signed 64-bit; strings hold no NUL character and no lone surrogate
+(neither can be stored).
+
+``del obj.attr`` on a committed object raises :class:`~common.errors.ImmutableError`, as an
+assignment does; on an uncommitted object it resets the attribute to its default (a fresh
+empty list for a list attribute), except for the fields commit sets (``object_id``,
+``creator``, ``creation_date``), which refuse it as they refuse assignment.
 """
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import json
 import math
@@ -31,15 +40,20 @@ from typing import Any
 
 from common.database.spec import DEFAULT_STRING_LENGTH, MAX_STRING_LENGTH
 from common.errors import PersistenceError
+from common.persistent.registry import persistent_class
+from common.persistent.state import Stateful
 
 __all__ = [
     "INDEXED_NAMES",
+    "INT_RANGE",
     "MUTABLE_FIELDS",
     "SYSTEM_FIELDS",
     "LinkProperty",
     "ListProperty",
     "WrongValue",
+    "check_text",
     "persistent",
+    "shown_value",
 ]
 
 # Set by commit, identical in every class table and in awe_object (with class_name).
@@ -50,6 +64,8 @@ MUTABLE_FIELDS = frozenset({"is_valid", "qc_override", "timestamp_start", "times
 INDEXED_NAMES = frozenset({"night", "ifu", "timestamp_start", "timestamp_end",
                            "creation_date", "filename"})
 
+# What a column of kind "int" (and an object id) holds: a signed 64-bit integer.
+INT_RANGE = range(-2**63, 2**63)
 _KIND_OF_TYPE: dict[type, str] = {
     int: "int", float: "float", str: "str", bool: "bool", dt.datetime: "datetime",
     dt.date: "date", dict: "dict",
@@ -60,14 +76,35 @@ class WrongValue(Exception):
     """Internal: a value does not fit an attribute; the text says what was expected."""
 
 
-def _found(value: object) -> str:
-    return f"{value!r} ({type(value).__name__})"
+def shown_value(value: object) -> str:
+    """``value`` and its type, for messages (a huge integer by its size, long text cut)."""
+    if isinstance(value, int) and value.bit_length() > 128:
+        return f"an integer of {value.bit_length()} bits (int)"
+    text = repr(value)
+    if len(text) > 80:
+        text = text[:60] + "…" + text[-10:]
+    return f"{text} ({type(value).__name__})"
 
 
 def _check_int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise WrongValue("an integer")
-    return int(value)
+    number = int(value)
+    if number not in INT_RANGE:
+        raise WrongValue("an integer in the signed 64-bit range -2**63 to 2**63-1")
+    return number
+
+
+def check_text(value: str) -> str:
+    """``value`` if a database can store it (no NUL, no lone surrogate), else WrongValue."""
+    if "\x00" in value:
+        raise WrongValue("a string without NUL characters")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise WrongValue("a string of Unicode characters (no lone surrogates)") from None
+    return value
 
 
 def _check_float(value: Any) -> float:
@@ -89,7 +126,10 @@ def _check_datetime(value: Any) -> dt.datetime:
     if not isinstance(value, dt.datetime):
         raise WrongValue("a datetime (naive UTC)")
     if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        try:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        except OverflowError:
+            raise WrongValue("a datetime that exists in UTC (years 1-9999)") from None
     return value
 
 
@@ -113,7 +153,12 @@ _CHECKS = {"int": _check_int, "float": _check_float, "bool": _check_bool,
 
 
 class persistent:
-    """A persistent attribute; see the module docstring for the options."""
+    """A persistent attribute; see the module docstring for the options.
+
+    ``del obj.attr``: refused with :class:`~common.errors.ImmutableError` once ``obj`` is
+    committed; before, it resets the attribute to its default (fields set by commit refuse
+    it with :class:`~common.errors.PersistenceError`).
+    """
 
     is_link = False
     is_list = False
@@ -132,7 +177,7 @@ class persistent:
                  unique: bool = False, renamed_from: str | None = None) -> None:
         if not isinstance(doc, str):
             raise PersistenceError(f"persistent(): the first argument is the documentation "
-                                   f"string, found {_found(doc)}")
+                                   f"string, found {shown_value(doc)}")
         self.doc = self.__doc__ = doc
         self.type = type
         self.fits = fits
@@ -144,12 +189,13 @@ class persistent:
         self._target: Any = None
         if type in _KIND_OF_TYPE:
             self.kind = _KIND_OF_TYPE[type]
-        elif isinstance(type, str) or hasattr(type, "__awe_properties__"):
+        elif isinstance(type, str) or (isinstance(type, builtins.type)
+                                       and issubclass(type, Stateful)):
             self.kind = "link"
         else:
             raise PersistenceError(
                 f"persistent({doc!r}): type must be int, float, str, bool, datetime, date, "
-                f"dict or a persistent class, found {_found(type)}")
+                f"dict or a persistent class, found {shown_value(type)}")
         if length is not None and self.kind != "str":
             raise PersistenceError(f"persistent({doc!r}): length= applies to str only")
         self.length = DEFAULT_STRING_LENGTH if length is None and self.kind == "str" else length
@@ -159,23 +205,24 @@ class persistent:
         if renamed_from is not None and (self.is_list or not isinstance(renamed_from, str)):
             raise PersistenceError(f"persistent({doc!r}): renamed_from= takes the previous "
                                    f"attribute name of a scalar or link attribute, found "
-                                   f"{_found(renamed_from)}{' on a list' if self.is_list else ''}")
+                                   f"{shown_value(renamed_from)}"
+                                   f"{' on a list' if self.is_list else ''}")
         if self.is_list:
             if default != []:
                 raise PersistenceError(f"persistent({doc!r}): a list attribute's default must "
-                                       f"be [], found {_found(default)}")
+                                       f"be [], found {shown_value(default)}")
             self.default: Any = None
         else:
             self.default = default
             if default is not None:
                 if self.kind == "link":
                     raise PersistenceError(f"persistent({doc!r}): a link's default must be "
-                                           f"None, found {_found(default)}")
+                                           f"None, found {shown_value(default)}")
                 try:
                     self.default = self.check_value(default)
                 except WrongValue as exc:
                     raise PersistenceError(f"persistent({doc!r}): default: expected {exc}, "
-                                           f"found {_found(default)}") from None
+                                           f"found {shown_value(default)}") from None
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -198,8 +245,6 @@ class persistent:
         """The linked class (resolved from its name on first use)."""
         if self._target is None:
             if isinstance(self.type, str):
-                from common.persistent.meta import persistent_class
-
                 try:
                     self._target = persistent_class(self.type)
                 except LookupError:
@@ -223,7 +268,7 @@ class persistent:
             if len(value) > self.length:
                 raise WrongValue(f"a string of at most {self.length} characters, not "
                                  f"{len(value)}")
-            return value
+            return check_text(value)
         if self.kind == "link":
             if not isinstance(value, self.target):
                 raise WrongValue(f"a {self.target.__name__} object")
@@ -237,13 +282,12 @@ class persistent:
         try:
             return self.check_value(value)
         except WrongValue as exc:
-            raise PersistenceError(f"{self.label}: expected {exc}, found {_found(value)}") from None
+            raise PersistenceError(f"{self.label}: expected {exc}, found "
+                                   f"{shown_value(value)}") from None
 
     def __get__(self, instance: Any, owner: type) -> Any:
         if instance is None:
-            from common.persistent.expressions import Attribute
-
-            return Attribute(owner, (self.name,))
+            return owner._meta.column(self.name)
         return instance.__dict__.get(self.name, self.default)
 
 
@@ -257,9 +301,7 @@ class LinkProperty(persistent):
             return super().__get__(instance, owner)
         value = instance.__dict__.get(self.name)
         if value.__class__ is int:
-            from common.persistent.loading import resolve_link
-
-            value = resolve_link(instance, self)
+            value = instance._meta.load_link(instance, self)
         return value
 
     def __set__(self, instance: Any, value: Any) -> None:
@@ -278,7 +320,7 @@ class ListProperty(persistent):
     def check(self, value: Any) -> list:
         """A list of checked elements (None elements are refused)."""
         if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__"):
-            raise PersistenceError(f"{self.label}: expected a list, found {_found(value)}")
+            raise PersistenceError(f"{self.label}: expected a list, found {shown_value(value)}")
         items = list(value)
         checked = []
         for position, item in enumerate(items):
@@ -288,7 +330,7 @@ class ListProperty(persistent):
                 checked.append(self.check_value(item))
             except WrongValue as exc:
                 raise PersistenceError(f"{self.label}[{position}]: expected {exc}, found "
-                                       f"{_found(item)}") from None
+                                       f"{shown_value(item)}") from None
         return checked
 
     def __get__(self, instance: Any, owner: type) -> Any:
@@ -297,9 +339,7 @@ class ListProperty(persistent):
         try:
             return instance.__dict__[self.name]
         except KeyError:
-            from common.persistent.loading import resolve_list
-
-            return resolve_list(instance, self)
+            return instance._meta.load_list(instance, self)
 
     def __set__(self, instance: Any, value: Any) -> None:
         instance.__setattr__(self.name, value)

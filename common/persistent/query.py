@@ -7,33 +7,51 @@ from the rows already fetched, not from a second query). ``bool(q)`` raises, so 
 and ``a and b`` cannot silently mean something else: write ``len(q)``, ``&`` and ``|``.
 
 A query runs in the current session (:func:`~common.persistent.session.current_session`)
-and reduces to plain data (:meth:`Query.to_dict`, :meth:`Query.from_dict`).
+through the loader (:mod:`common.persistent.loading`), which runs all its SQL, and reduces to
+plain data (:meth:`Query.to_dict`, :meth:`Query.from_dict`).
+
+``MasterBias.ifu`` is a query column, an :class:`Attribute` (a path from a class through
+links to an attribute: ``PixTable.master_flat.ifu``); comparing it builds a condition node
+(:mod:`common.persistent.expressions`) and returns a :class:`Query`. Values are checked when
+the condition is built: an unknown attribute, a link compared with a string, ``like`` on a
+number, ordering a bool or a link, an integer outside the signed 64-bit range, NaN, a string
+with a NUL raise :class:`QueryError` naming class and attribute. ``&``, ``|`` and ``~`` mean
+boolean only; bits of an integer are tested with :meth:`Attribute.any_bits`. Nodes reduce to
+plain data (:func:`node_to_data` / :func:`node_from_data`), so a query can cross the Pyro5
+wire and be logged.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import numbers
 import threading
 from collections.abc import Iterator
 from typing import Any
 
 from common.errors import QueryError
-from common.persistent.compiler import QueryCompiler
 from common.persistent.expressions import (
+    OPERATORS,
+    ORDERED_KINDS,
     And,
-    Attribute,
+    Bits,
     Compare,
+    In,
+    Like,
     Node,
     Not,
     Or,
     describe,
-    node_from_data,
-    node_to_data,
     resolve_path,
 )
-from common.persistent.loading import load_attribute, load_query
+from common.persistent.loading import count_query, load_attribute, load_query
+from common.persistent.properties import INT_RANGE, WrongValue, check_text, shown_value
+from common.persistent.registry import persistent_class
 from common.persistent.session import current_session
 
-__all__ = ["Query"]
+__all__ = ["Attribute", "Query", "decode_value", "encode_value", "node_from_data",
+           "node_to_data"]
 
 # The last iteration started in this thread: (query, its iterator, number of objects).
 _LAST_ITERATION = threading.local()
@@ -65,6 +83,163 @@ def _combine(kind: type, left: Node | None, right: Node | None) -> Node | None:
             return None
         parts.extend(node.parts if isinstance(node, kind) else (node,))
     return kind(tuple(parts)) if parts else None
+
+
+
+class Attribute:
+    """A query column: ``Class.attribute`` or a link path ``Class.link.attribute``."""
+
+    __slots__ = ("_cls", "_path", "_props")
+    __iter__ = None
+
+    def __init__(self, cls: type, path: tuple[str, ...]) -> None:
+        self._cls = cls
+        self._path = path
+        self._props = resolve_path(cls, path)
+
+    def __getattr__(self, name: str) -> Attribute:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return Attribute(self._cls, (*self._path, name))
+
+    def __repr__(self) -> str:
+        return f"{self._cls.__name__}.{'.'.join(self._path)}"
+
+    def __hash__(self) -> int:
+        return hash((self._cls, self._path))
+
+    def __bool__(self) -> bool:
+        raise QueryError(f"{self}: a query column has no truth value; combine conditions with "
+                         "& and | (not 'and'/'or') and write no chained comparisons")
+
+    @property
+    def path(self) -> str:
+        """The dotted path from the class, such as ``master_flat.ifu``."""
+        return ".".join(self._path)
+
+    def _query(self, node: Node) -> Query:
+        return Query(self._cls, node)
+
+    def _value(self, value: Any, op: str) -> Any:
+        """Check one comparison value; return it as SQL compares it (a link as its id)."""
+        prop = self._props[-1]
+        if prop.is_list or prop.kind == "dict":
+            what = "a list" if prop.is_list else "a dict (JSON)"
+            raise QueryError(f"{self}: {what} attribute cannot be compared")
+        if value is None:
+            if op not in ("==", "!="):
+                raise QueryError(f"{self} {op} None: only == None and != None test for NULL")
+            return None
+        if op not in ("==", "!=") and prop.kind not in ORDERED_KINDS:
+            raise QueryError(f"{self}: a {prop.kind} has no order; use == or !=")
+        if prop.is_link:
+            target = prop.target
+            if isinstance(value, target):
+                if value.object_id is None or not value.is_committed:
+                    raise QueryError(f"{self}: compared with an uncommitted {target.__name__}")
+                return value.object_id
+            if isinstance(value, int) and not isinstance(value, bool):
+                if value not in INT_RANGE:
+                    raise QueryError(f"{self}: expected an object id in the signed 64-bit "
+                                     f"range, found {shown_value(value)}")
+                return value
+            raise QueryError(f"{self} is a link to {target.__name__}: compare it with a "
+                             f"{target.__name__} object or an object id, not {shown_value(value)}")
+        if prop.kind in ("int", "float") and isinstance(value, numbers.Real) \
+                and not isinstance(value, bool):
+            return self._number(value)
+        if prop.kind == "str":
+            if not isinstance(value, str):
+                raise QueryError(f"{self}: expected a string, found {shown_value(value)}")
+            return self._text(value)
+        try:
+            return prop.check_value(value)
+        except WrongValue as exc:
+            raise QueryError(f"{self}: expected {exc}, found {shown_value(value)}") from None
+
+    def _number(self, value: numbers.Real) -> int | float:
+        """A number as SQL compares it with an int or float column (checked range, no NaN)."""
+        if not isinstance(value, numbers.Integral):
+            number = float(value)
+            if math.isnan(number):
+                raise QueryError(f"{self}: compared with NaN, which matches nothing")
+            return number
+        number = int(value)
+        if number in INT_RANGE:
+            return number
+        if self._props[-1].kind == "int":
+            raise QueryError(f"{self}: expected an integer in the signed 64-bit range, found "
+                             f"{shown_value(number)}")
+        try:
+            return float(number)
+        except OverflowError:
+            raise QueryError(f"{self}: expected a number within the range of a float, found "
+                             f"{shown_value(number)}") from None
+
+    def _text(self, value: str) -> str:
+        try:
+            return check_text(value)
+        except WrongValue as exc:
+            raise QueryError(f"{self}: expected {exc}, found {shown_value(value)}") from None
+
+    def _compare(self, op: str, value: Any) -> Query:
+        return self._query(Compare(self._path, op, self._value(value, op)))
+
+    def __eq__(self, value: object) -> Query:  # type: ignore[override]
+        return self._compare("==", value)
+
+    def __ne__(self, value: object) -> Query:  # type: ignore[override]
+        return self._compare("!=", value)
+
+    def __lt__(self, value: object) -> Query:
+        return self._compare("<", value)
+
+    def __le__(self, value: object) -> Query:
+        return self._compare("<=", value)
+
+    def __gt__(self, value: object) -> Query:
+        return self._compare(">", value)
+
+    def __ge__(self, value: object) -> Query:
+        return self._compare(">=", value)
+
+    def in_(self, values: Any) -> Query:
+        """The attribute equals one of ``values`` (not None; use ``== None`` for NULL)."""
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+            raise QueryError(f"{self}.in_(): expected a list of values, found "
+                             f"{shown_value(values)}")
+        checked = []
+        for value in values:
+            if value is None:
+                raise QueryError(f"{self}.in_(): None is never equal; use == None")
+            checked.append(self._value(value, "=="))
+        return self._query(In(self._path, tuple(dict.fromkeys(checked))))
+
+    def like(self, pattern: str) -> Query:
+        """The string attribute matches ``pattern``; ``*`` is any run of characters."""
+        if self._props[-1].kind != "str" or self._props[-1].is_list:
+            raise QueryError(f"{self}.like(): like applies to strings; {self} is a "
+                             f"{self._props[-1].kind}")
+        if not isinstance(pattern, str):
+            raise QueryError(f"{self}.like(): expected a pattern string, found "
+                             f"{shown_value(pattern)}")
+        return self._query(Like(self._path, self._text(pattern)))
+
+    def any_bits(self, mask: int) -> Query:
+        """The integer attribute has any of the bits of ``mask`` set (``quality_flags``)."""
+        prop = self._props[-1]
+        if prop.kind != "int" or prop.is_list:
+            raise QueryError(f"{self}.any_bits(): applies to integers; {self} is a {prop.kind}")
+        if isinstance(mask, bool) or not isinstance(mask, int) or not 0 < mask < 2**63:
+            raise QueryError(f"{self}.any_bits(): expected a positive 64-bit integer mask, "
+                             f"found {shown_value(mask)}")
+        return self._query(Bits(self._path, mask))
+
+    def _no_boolean(self, *other: object) -> None:
+        raise QueryError(f"{self}: &, | and ~ combine conditions, not columns; to test bits "
+                         f"write {self}.any_bits(mask)")
+
+    __and__ = __rand__ = __or__ = __ror__ = __invert__ = _no_boolean
 
 
 class Query:
@@ -157,8 +332,8 @@ class Query:
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
             return self._slice(index)
-        if isinstance(index, bool) or not isinstance(index, int):
-            raise QueryError(f"a query is indexed by integers, found {index!r}")
+        if isinstance(index, bool) or not isinstance(index, int) or abs(index) >= 2**63:
+            raise QueryError(f"a query is indexed by 64-bit integers, found {shown_value(index)}")
         position = index + len(self) if index < 0 else index
         found = self._slice(slice(position, position + 1))._fetch() if position >= 0 else []
         if not found:
@@ -169,6 +344,10 @@ class Query:
         if index.step not in (None, 1):
             raise QueryError("a query slice has no step")
         start, stop = index.start or 0, index.stop
+        for bound in (start, stop):
+            if bound is not None and (isinstance(bound, bool) or not isinstance(bound, int)
+                                      or abs(bound) >= 2**63):
+                raise QueryError(f"a query slice takes 64-bit integers, found {shown_value(bound)}")
         if start < 0 or (stop is not None and stop < 0):
             size = len(self)
             start = max(start + size, 0) if start < 0 else start
@@ -178,6 +357,8 @@ class Query:
         if self.limit is not None:
             remaining = max(self.limit - start, 0)
             limit = remaining if limit is None else min(limit, remaining)
+        if offset >= 2**63:
+            raise QueryError(f"{self!r}: offset {offset} is outside the signed 64-bit range")
         return self._copy(offset=offset, limit=limit)
 
     # -- running ------------------------------------------------------------------------
@@ -205,12 +386,7 @@ class Query:
             # list(q) asks for the length right after iter(q): answer from the rows fetched
             _LAST_ITERATION.fetched = None
             return fetched[2]
-        current = current_session()
-        compiler = QueryCompiler(self, current.database.backend, current.database.table)
-        if compiler.empty:
-            return 0
-        with current.database.read() as connection:
-            return connection.execute(compiler.count()).scalar_one()
+        return count_query(current_session(), self)
 
     def max(self, attribute: Any) -> Any:
         """The object with the largest non-NULL ``attribute`` (ties: the largest id)."""
@@ -241,8 +417,6 @@ class Query:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Query:
         """Rebuild a query from :meth:`to_dict`, checking it as if written in Python."""
-        from common.persistent.meta import persistent_class
-
         if not isinstance(data, dict) or "class" not in data:
             raise QueryError(f"query data: expected a dict with 'class', found {data!r}")
         try:
@@ -263,7 +437,7 @@ class Query:
 def _check_prefetch(cls: type, path: tuple[str, ...]) -> None:
     current = cls
     for position, name in enumerate(path):
-        prop = current.__awe_properties__.get(name)
+        prop = current._meta.properties.get(name)
         if prop is None or not (prop.is_link or prop.is_list):
             raise QueryError(f"prefetch {'.'.join(path)}: {current.__name__}.{name} is not a "
                              "link or a list")
@@ -272,3 +446,93 @@ def _check_prefetch(cls: type, path: tuple[str, ...]) -> None:
                              "values, not links, and cannot be followed")
         if prop.kind == "link":
             current = prop.target
+
+
+# -- plain data -----------------------------------------------------------------------------
+
+
+def encode_value(value: Any, kind: str) -> Any:
+    """A JSON-safe form of a value (ids as strings, datetimes as ISO text)."""
+    if value is None:
+        return None
+    if kind == "link":
+        return {"object_id": str(value)}
+    if isinstance(value, dt.datetime):
+        return {"datetime": value.isoformat(timespec="microseconds")}
+    if isinstance(value, dt.date):
+        return {"date": value.isoformat()}
+    if isinstance(value, float) and math.isinf(value):
+        return {"float": "inf" if value > 0 else "-inf"}
+    return value
+
+
+def decode_value(data: Any) -> Any:
+    """Undo :func:`encode_value`."""
+    if not isinstance(data, dict):
+        return data
+    if len(data) != 1:
+        raise QueryError(f"query data: expected one tagged value, found {data!r}")
+    (tag, text), = data.items()
+    try:
+        if tag == "object_id":
+            return int(text)
+        if tag == "datetime":
+            return dt.datetime.fromisoformat(text)
+        if tag == "date":
+            return dt.date.fromisoformat(text)
+        if tag == "float":
+            return float(text)
+    except (TypeError, ValueError):
+        raise QueryError(f"query data: {tag} value {text!r} is malformed") from None
+    raise QueryError(f"query data: unknown value tag {tag!r}")
+
+
+def node_to_data(cls: type, node: Node | None) -> Any:
+    """The plain-data form of ``node`` (a query on ``cls``)."""
+    if node is None:
+        return None
+    if isinstance(node, (And, Or)):
+        return {type(node).__name__.lower(): [node_to_data(cls, part) for part in node.parts]}
+    if isinstance(node, Not):
+        return {"not": node_to_data(cls, node.part)}
+    path = ".".join(node.path)
+    kind = resolve_path(cls, node.path)[-1].kind
+    if isinstance(node, Compare):
+        return {"op": node.op, "path": path, "value": encode_value(node.value, kind)}
+    if isinstance(node, In):
+        return {"in": path, "values": [encode_value(value, kind) for value in node.values]}
+    if isinstance(node, Like):
+        return {"like": path, "pattern": node.pattern}
+    return {"bits": path, "mask": node.mask}
+
+
+def node_from_data(cls: type, data: Any) -> Node | None:
+    """Rebuild a condition from :func:`node_to_data`, checking it as if written in Python."""
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise QueryError(f"query data for {cls.__name__}: expected a dict, found "
+                         f"{shown_value(data)}")
+    if "and" in data or "or" in data:
+        key = "and" if "and" in data else "or"
+        parts = tuple(node_from_data(cls, part) for part in data[key])
+        return And(parts) if key == "and" else Or(parts)
+    if "not" in data:
+        return Not(node_from_data(cls, data["not"]))
+    try:
+        if "op" in data:
+            if data["op"] not in OPERATORS:
+                raise QueryError(f"query data: unknown operator {data['op']!r}")
+            attribute = Attribute(cls, tuple(data["path"].split(".")))
+            return attribute._compare(data["op"], decode_value(data["value"])).where
+        if "in" in data:
+            attribute = Attribute(cls, tuple(data["in"].split(".")))
+            return attribute.in_([decode_value(value) for value in data["values"]]).where
+        if "like" in data:
+            return Attribute(cls, tuple(data["like"].split("."))).like(data["pattern"]).where
+        if "bits" in data:
+            return Attribute(cls, tuple(data["bits"].split("."))).any_bits(data["mask"]).where
+    except (KeyError, AttributeError, TypeError) as exc:
+        raise QueryError(f"query data for {cls.__name__}: malformed condition {data!r} "
+                         f"({exc})") from None
+    raise QueryError(f"query data for {cls.__name__}: unknown condition {data!r}")

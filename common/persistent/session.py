@@ -50,6 +50,7 @@ class Session:
     def store(self) -> DataStore:
         """The file store of this session."""
         if self._store is None:
+            # Lazy for start-up speed: the store client (httpx) is needed only to store files.
             from dataserver.factory import open_store
 
             self._store = open_store(load_config())

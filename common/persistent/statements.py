@@ -1,26 +1,46 @@
 """Every SQL statement the persistent layer runs besides a query's own (see ``compiler``).
 
 They live here, as small builders, so the tests can compile each one for SQLite, PostgreSQL
-and Oracle.
+and Oracle; :func:`chunks` and :func:`select_in_chunks` split a long IN list into the pieces a
+backend accepts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
-from sqlalchemy import Insert, Select, Table, Update, select
+from sqlalchemy import Connection, Insert, Row, Select, Table, Update, select
 
 __all__ = [
     "catalogue_classes",
+    "chunks",
     "equal_values",
     "insert_rows",
     "list_items",
     "lock_fields",
     "rows_by_ids",
+    "select_in_chunks",
     "update_catalogue_privileges",
     "update_fields",
 ]
+
+_T = TypeVar("_T")
+
+
+def chunks(values: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
+    """``values`` in consecutive pieces of at most ``size`` (a backend's IN list limit)."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def select_in_chunks(connection: Connection, build: Callable[[Sequence[_T]], Select],
+                     values: Sequence[_T], size: int) -> list[Row]:
+    """The rows of ``build(piece)`` for each piece of ``values`` (see :func:`chunks`)."""
+    rows: list[Row] = []
+    for piece in chunks(values, size):
+        rows.extend(connection.execute(build(piece)))
+    return rows
 
 
 def rows_by_ids(table: Table, ids: Sequence[int]) -> Select:
@@ -67,5 +87,3 @@ def update_catalogue_privileges(catalogue: Table, object_id: int, privileges: in
     """Keep ``awe_object.privileges`` equal to the class table's."""
     return catalogue.update().where(catalogue.c.object_id == object_id).values(
         privileges=privileges)
-
-

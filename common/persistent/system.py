@@ -1,8 +1,8 @@
-"""The hand-written system classes: ``AuditRecord``, and the bases ``ParameterSet``, ``QcRecord``.
+"""The hand-written system bases ``ParameterSet`` and ``QcRecord``.
 
-- :class:`AuditRecord`: one row per change of a mutable field (who = ``creator``, when =
-  ``creation_date``, the object, the field, old and new value as text, the reason), written in
-  the transaction of the change.
+(The third system class, ``AuditRecord``, one row per change of a mutable field, lives beside
+``DBObject`` in :mod:`common.persistent.objects`, whose audited mutators build it.)
+
 - :class:`ParameterSet`: a value. ``params_hash`` is the sha256 of the canonical JSON of the
   class name and the values; committing a set equal to a committed one returns that one.
   The data model declares the subclasses (``BiasParameters(ParameterSet)``).
@@ -14,23 +14,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Any, ClassVar
+from typing import Any
 
 from common.errors import PersistenceError
 from common.persistent.objects import DBObject
 from common.persistent.properties import SYSTEM_FIELDS, persistent
 
-__all__ = ["AuditRecord", "ParameterSet", "QcRecord"]
-
-
-class AuditRecord(DBObject):
-    """Who changed which mutable field of which object, when, from what to what, and why."""
-
-    target = persistent("the changed object", DBObject)
-    field = persistent("the changed attribute", str, length=63)
-    old_value = persistent("the value before the change, as text", str, length=1000)
-    new_value = persistent("the value after the change, as text", str, length=1000)
-    reason = persistent("why it was changed", str, length=2000)
+__all__ = ["ParameterSet", "QcRecord"]
 
 
 def _canonical(value: Any) -> Any:
@@ -49,17 +39,16 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-class ParameterSet(DBObject, abstract=True):
+class ParameterSet(DBObject, abstract=True, value=True):
     """A set of recipe parameters with value semantics (equal values: the same object)."""
 
     params_hash = persistent("sha256 of the canonical JSON of class name and values", str,
                              length=64, unique=True)
-    __awe_value__: ClassVar[bool] = True
 
     def parameter_values(self) -> dict[str, Any]:
         """The declared values (every persistent attribute but the system fields)."""
         skipped = {*SYSTEM_FIELDS, "params_hash"}
-        return {name: getattr(self, name) for name in type(self).__awe_properties__
+        return {name: getattr(self, name) for name in self._meta.properties
                 if name not in skipped}
 
     def compute_hash(self) -> str:

@@ -28,7 +28,7 @@ from common.database.backends import OracleBackend
 from common.database.catalogue import SYSTEM_TABLES
 from common.database.evolution import Change, Plan, not_owner_error, preview, render_script
 from common.database.schema import declared_schema
-from common.persistent.system import AuditRecord
+from common.persistent.objects import AuditRecord
 
 FRAME_ID = ColumnSpec("object_id", "link", nullable=False)
 NAME = ColumnSpec("name", "str", length=40)
@@ -86,7 +86,7 @@ def test_init_migrate_and_history(fresh_url, capsys):
 
 
 def test_migrate_names_what_it_refuses(fresh_url, capsys):
-    audit = next(spec for spec in declared_schema().specs if spec.name == AuditRecord.__awe_table__)
+    audit = next(spec for spec in declared_schema().specs if spec.name == AuditRecord._meta.table)
     legacy = TableSpec(audit.name, (*audit.columns, ColumnSpec("legacy", "int")),
                        primary_key=audit.primary_key, owner=audit.owner)
     database = connect(fresh_url, site=0, evolve=False)

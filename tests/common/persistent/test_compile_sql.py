@@ -104,13 +104,13 @@ def test_like_escapes_sql_wildcards():
 def test_every_statement_compiles(backend):
     dialect = BACKENDS[backend][1]
     tables = build_metadata().tables
-    chips = tables[CmpMaster.__awe_list_tables__["chips"]]
-    master = tables[CmpMaster.__awe_table__]
+    chips = tables[CmpMaster._meta.list_tables["chips"]]
+    master = tables[CmpMaster._meta.table]
     built = [
         persistent_statements.rows_by_ids(master, [1, 2]),
         persistent_statements.catalogue_classes(tables["awe_object"], [1, 2]),
         persistent_statements.list_items(chips, [1, 2]),
-        persistent_statements.equal_values(tables[CmpParameters.__awe_table__], ["ab"]),
+        persistent_statements.equal_values(tables[CmpParameters._meta.table], ["ab"]),
         persistent_statements.insert_rows(master),
         persistent_statements.lock_fields(master, 1, ["ifu", "quality_flags"]),
         persistent_statements.update_fields(master, 1, {"ifu": 2}),

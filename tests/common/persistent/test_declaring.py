@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -10,8 +11,10 @@ import common.persistent as persistent_package
 from common.database import registered_tables
 from common.errors import ImmutableError, NotFound, PersistenceError, QueryError
 from common.persistent import DataObject, DBObject, persistent
-from common.persistent.expressions import Attribute
-from common.persistent.query import Query
+from common.persistent.query import Attribute, Query
+from common.persistent.record import ClassRecord, InsertPlan
+from common.persistent.state import ObjectState, set_state
+from common.persistent.system import ParameterSet
 
 
 class DeclChip(DBObject):
@@ -176,7 +179,40 @@ def test_tables_follow_the_naming_rules():
     chips = tables["awe_decl_product__raw_chips"]
     assert chips.primary_key == ("object_id", "position") and chips.column("value").kind == "link"
     assert "awe_decl_abstract" not in tables and "awe_decl_concrete" in tables
-    assert DeclAbstract.__awe_table__ is None
+    assert DeclAbstract._meta.table is None
+
+
+def test_each_class_keeps_one_frozen_record():
+    record = DeclProduct._meta
+    assert isinstance(record, ClassRecord) and record.cls is DeclProduct
+    assert record.table == "awe_decl_product" and record.is_concrete and not record.is_abstract
+    assert record.is_stored and not record.is_value
+    assert list(record.properties)[:5] == ["object_id", "creator", "project", "privileges",
+                                           "creation_date"]
+    assert record.links == ("first_chip", "later") and record.lists == ("raw_chips", "scales")
+    assert record.list_tables == {"raw_chips": "awe_decl_product__raw_chips",
+                                  "scales": "awe_decl_product__scales"}
+    assert record.link_targets == (("first_chip", DeclChip), ("later", DeclLater))
+    assert record.link_lists == ("raw_chips",)
+    assert isinstance(record.insert, InsertPlan) and "first_chip" not in record.insert.columns
+    assert record.insert.links == (("first_chip", "first_chip"), ("later", "later"))
+    assert DeclChip._meta.dicts == ("header",) and not DeclChip._meta.is_stored
+    assert DeclAbstract._meta.is_abstract and DeclConcrete._meta.is_concrete
+    assert DeclConcrete._meta.properties["level_of_detail"] is \
+        DeclAbstract._meta.properties["level_of_detail"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        record.table = "other"
+    with pytest.raises(TypeError):
+        record.properties["ifu"] = None
+
+
+class DeclParameters(ParameterSet):
+    sigma = persistent("clipping sigma", float, 3.0)
+
+
+def test_value_and_stored_kinds_are_inherited():
+    assert DeclParameters._meta.is_value and not DeclParameters._meta.is_stored
+    assert not DeclChip._meta.is_value
 
 
 class DeclAbstractOnly(DBObject, abstract=True):
@@ -281,7 +317,7 @@ def test_slicing_composes():
 def test_uncommitted_objects_are_mutable_committed_ones_are_not():
     chip = DeclChip(ifu=1)
     chip.ifu = 2
-    chip.__dict__["_awe_batch"] = None  # as commit marks it
+    set_state(chip, ObjectState(committed=True))  # as commit marks it
     chip.__dict__["object_id"] = 12
     with pytest.raises(ImmutableError, match="DeclChip 0x000000000000000c is committed and "
                                              "immutable: cannot set ifu"):

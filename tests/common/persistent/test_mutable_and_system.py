@@ -10,7 +10,8 @@ from sqlalchemy import select
 from common.errors import ImmutableError, IntegrityError, PersistenceError, StoreError
 from common.persistent import DataObject, DBObject, commit, persistent, transaction
 from common.persistent.identity import IdentityMap
-from common.persistent.system import AuditRecord, ParameterSet, QcRecord
+from common.persistent.objects import AuditRecord
+from common.persistent.system import ParameterSet, QcRecord
 
 START = dt.datetime(2016, 3, 14, 20, 40)
 END = dt.datetime(2016, 3, 15, 20, 40)
