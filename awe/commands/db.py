@@ -99,8 +99,9 @@ def _init(database: Database) -> int:
 
 
 def _migrate(database: Database, *, dry_run: bool, sql: bool) -> int:
-    from common.database.evolution import preview, render_script
+    from common.database.evolution import preview
     from common.database.schema import declared_schema, ensure_schema
+    from common.database.scripts import render_script
 
     if not (dry_run or sql):
         _report(database, ensure_schema(database))
@@ -124,7 +125,7 @@ def _migrate(database: Database, *, dry_run: bool, sql: bool) -> int:
 
 
 def _history(database: Database, *, statements: bool) -> int:
-    from common.database.evolution import Change
+    from common.database.changes import Change
 
     entries = _entries(database)
     if not entries:

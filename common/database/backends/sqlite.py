@@ -19,6 +19,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import ColumnElement, Connection, Engine, Integer, Sequence, Table, Text, event
 from sqlalchemy.engine import URL
 from sqlalchemy.types import TypeDecorator
@@ -99,6 +101,8 @@ class SqliteBackend(Backend):
     name = "sqlite"
     in_chunk = 1000
     mounts_file = Path("/proc/mounts")
+    sized_strings = False
+    inline_references = True
 
     def check_url(self, url: URL) -> None:
         """Refuse a database file on a network filesystem; create its directory if missing."""
@@ -142,6 +146,10 @@ class SqliteBackend(Backend):
     def may_run_ddl(self, connection: Connection) -> bool:
         """The SQLite user owns the file."""
         return True
+
+    def begin_script(self, context: MigrationContext, operations: Operations) -> None:
+        """``BEGIN IMMEDIATE``: the write lock, which serialises schema changes, up front."""
+        context.impl.static_output("BEGIN IMMEDIATE;")
 
     def reserve_blocks(self, connection: Connection, sequence: Sequence, counter: Table,
                        count: int, block: int) -> list[int]:
