@@ -84,3 +84,8 @@ def test_no_module_is_over_600_lines() -> None:
 def test_the_advisory_lock_statement_exists_once() -> None:
     texts = [path.read_text(encoding="utf-8") for path in PACKAGE.rglob("*.py")]
     assert sum(text.count("pg_advisory_xact_lock(") for text in texts) == 1
+
+
+def test_the_database_layer_raises_its_own_errors() -> None:
+    for path in _modules().values():
+        assert "PersistenceError" not in path.read_text(encoding="utf-8"), path
