@@ -48,8 +48,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Open the database without evolving it, then do the chosen action."""
-    from common.database import connect
+    from common.database import connect, register_declaring
 
+    # The system classes are declared by the persistent layer, which common.database may not
+    # name: this command, above both, has connect import it.
+    register_declaring("common.persistent")
     database = connect(args.database, evolve=False)
     try:
         if args.action == "init":

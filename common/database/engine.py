@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine, MetaData, Table
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from common.database.backends import Backend, backend_for
 from common.database.catalogue import ID_BLOCK, ID_COUNTER, ID_SEQUENCE
@@ -22,6 +22,8 @@ from common.database.ids import IdAllocator
 from common.errors import ConfigError, DatabaseError
 
 __all__ = ["Database", "database_url"]
+
+URL_FORMS = "sqlite:///FILE, postgresql://USER@HOST[:PORT]/DATABASE or oracle://…"
 
 
 def database_url(url: str) -> URL:
@@ -32,8 +34,9 @@ def database_url(url: str) -> URL:
     """
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
-        raise ConfigError(f"database: {url!r} is not a database URL ({exc})") from None
+    except (ArgumentError, ValueError) as exc:
+        raise ConfigError(f"database: {url!r} is not a database URL ({exc}); expected "
+                          f"{URL_FORMS}") from None
     return backend_for(parsed.get_backend_name()).normalise_url(parsed)
 
 
@@ -100,10 +103,24 @@ class Database:
             self._pid = os.getpid()
 
     @contextmanager
+    def _explained(self) -> Iterator[None]:
+        try:
+            yield
+        except DBAPIError as exc:
+            explained = self.backend.explain_error(exc, self.engine.url)
+            if explained is None:
+                raise
+            raise explained from exc
+
+    @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A connection in a read transaction, rolled back when the block ends."""
+        """A connection in a read transaction, rolled back when the block ends.
+
+        A driver error the backend can explain (a lock held too long) becomes a
+        :class:`~common.errors.DatabaseError`.
+        """
         self._check_process()
-        with self.engine.connect() as connection:
+        with self._explained(), self.engine.connect() as connection:
             yield connection
 
     @contextmanager
@@ -113,7 +130,7 @@ class Database:
         On SQLite the transaction starts with ``BEGIN IMMEDIATE`` (the write lock up front).
         """
         self._check_process()
-        with self.engine.connect() as connection:
+        with self._explained(), self.engine.connect() as connection:
             connection.execution_options(awe_write=True)
             with connection.begin():
                 yield connection

@@ -31,15 +31,16 @@ def connect(url: str | None = None, *, site: int | None = None,
     registered. ``evolve=False`` opens the database as it is, without the schema and site
     checks (for ``awe db``, which inspects and evolves the schema itself). A table registered
     after connect is declared (and created) by the same schema check when it is first used.
+    The directory of an SQLite file must exist, except ``AWE_HOME`` for the default database.
     """
-    config = load_config() if url is None or site is None or target is None else None
+    config = load_config()
     text = config.database if url is None else url
     site = config.site if site is None else site
     required = target is not None or "target" in config.sources
     target = config.target if target is None else target
     parsed = database_url(text)
     backend = backend_for(parsed.get_backend_name())
-    backend.check_url(parsed)
+    backend.check_url(parsed, home=None if "database" in config.sources else config.home)
     try:
         engine = create_engine(parsed, **backend.engine_options(parsed))
     except NoSuchModuleError as exc:

@@ -7,12 +7,16 @@ database for the few things that differ between SQLite, PostgreSQL and Oracle.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import ColumnElement, Connection, Constraint, Engine, Sequence, Table
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
+
+from common.errors import DatabaseError
 
 __all__ = ["Backend", "DdlPermission", "like_pattern"]
 
@@ -60,8 +64,15 @@ class Backend:
             return url.set(drivername=f"{self.name}+{self.driver}")
         return url
 
-    def check_url(self, url: URL) -> None:
-        """Refuse a URL this backend cannot use safely (raise :class:`DatabaseError`)."""
+    def check_url(self, url: URL, *, home: Path | None = None) -> None:
+        """Refuse a URL this backend cannot use safely (raise :class:`DatabaseError`).
+
+        ``home`` is the directory of the default database, which may be created.
+        """
+
+    def explain_error(self, error: DBAPIError, url: URL) -> DatabaseError | None:
+        """The :class:`DatabaseError` that says what a driver error means; None: no better."""
+        return None
 
     def engine_options(self, url: URL) -> dict[str, Any]:
         """Keyword arguments for :func:`sqlalchemy.create_engine`."""
