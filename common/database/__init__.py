@@ -8,8 +8,10 @@
   :func:`build_metadata` turns the registered specs into Core tables and
   :func:`ensure_schema` checks the schema version on connect (one row of
   ``awe_schema_history``) and initialises or evolves the schema (``evolution.py``, Alembic,
-  imported only when something changed; ``history.py``: the model hash and the history).
-- One module per backend under :mod:`common.database.backends`.
+  imported only when something changed, with ``changes.py``, ``planning.py``,
+  ``applying.py`` and ``scripts.py``; ``history.py``: the model hash and the history).
+- One module per backend under :mod:`common.database.backends`, with everything that
+  differs between products (locks, who may run DDL, DBA scripts, error explanations).
 
 Left out here, by design: roles and row-level security, their own part of DESIGN §3.
 """
