@@ -83,7 +83,6 @@ class Plan:
         return [change.describe() for change in self.changes]
 
 
-
 def refusals_text(plan: Plan) -> str:
     """The refusals of ``plan``, one indented line each, and what to do about them."""
     listed = "\n".join(f"  - {refusal}" for refusal in plan.refusals)

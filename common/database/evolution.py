@@ -63,7 +63,6 @@ class _Newest:
     model: dict[str, Any] | None
 
 
-
 def _newest(connection: Connection) -> _Newest | None:
     if not inspect(connection).has_table(HISTORY_TABLE):
         return None
@@ -102,7 +101,6 @@ def _refuse_stale_names(database: Database, declared: DeclaredSchema,
             f"database {database.url}: this software (release {software_release()}) is older "
             f"than the database's schema and still uses renamed columns: {'; '.join(stale)}; "
             "upgrade the software")
-
 
 
 def _permission(database: Database, connection: Connection) -> DdlPermission:
@@ -196,7 +194,6 @@ def preview(database: Database, declared: DeclaredSchema) -> Preview:
                                   recorded=newest.model if newest else None)
     return Preview(plan, declared, metadata, newest.version_id if newest else 0,
                    newest.model if newest else None)
-
 
 
 def prepare_owner_roles(database: Database, role_prefix: str) -> list[str] | None:
