@@ -235,6 +235,10 @@ def _read_file(path: Path) -> tuple[dict[str, object], dict[str, str]]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"configuration file {path}: cannot be read ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"configuration file {path}: expected UTF-8 text, found byte "
+                          f"0x{exc.object[exc.start]:02x} at offset {exc.start}; save the file "
+                          "as UTF-8") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -35,6 +35,7 @@ __all__ = [
     "StoreFull",
     "StoreRequestError",
     "StoreUnavailable",
+    "TableSpecError",
     "error_from_wire",
     "registered_error_types",
 ]
@@ -80,6 +81,12 @@ class DatabaseError(AweError):
     """The database cannot be reached or refused an operation."""
 
     error_type = "DatabaseError"
+
+
+class TableSpecError(DatabaseError, TypeError):
+    """A table or column spec is malformed, or its table name is already declared."""
+
+    error_type = "TableSpecError"
 
 
 class QueryError(AweError, ValueError):

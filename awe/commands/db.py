@@ -48,8 +48,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Open the database without evolving it, then do the chosen action."""
-    from common.database import connect
+    from common.database import connect, register_declaring
 
+    # The system classes are declared by the persistent layer, which common.database may not
+    # name: this command, above both, has connect import it.
+    register_declaring("common.persistent")
     database = connect(args.database, evolve=False)
     try:
         if args.action == "init":
@@ -99,8 +102,9 @@ def _init(database: Database) -> int:
 
 
 def _migrate(database: Database, *, dry_run: bool, sql: bool) -> int:
-    from common.database.evolution import preview, render_script
+    from common.database.evolution import preview
     from common.database.schema import declared_schema, ensure_schema
+    from common.database.scripts import render_script
 
     if not (dry_run or sql):
         _report(database, ensure_schema(database))
@@ -124,7 +128,7 @@ def _migrate(database: Database, *, dry_run: bool, sql: bool) -> int:
 
 
 def _history(database: Database, *, statements: bool) -> int:
-    from common.database.evolution import Change
+    from common.database.changes import Change
 
     entries = _entries(database)
     if not entries:

@@ -1,27 +1,29 @@
-"""The :class:`Database` a session talks to, and :func:`connect`, the one way to get one.
+"""The :class:`Database` a session talks to (made by :func:`common.database.opening.connect`).
 
-A connect to an empty database initialises it (tables, ``awe_site`` with site 0) when the role
-may run DDL, so scripts work with nothing but ``AWE_DATABASE``; see
-:func:`common.database.schema.ensure_schema`.
+This module knows nothing of schemas: :meth:`Database.table` only looks tables up. A table
+registered after connect is declared by the ``declare_tables`` callable connect hands over
+(the schema check of :mod:`common.database.schema`), never by this module.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, Engine, MetaData, Table, create_engine
+from sqlalchemy import Connection, Engine, MetaData, Table
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from common.config import load_config
 from common.database.backends import Backend, backend_for
+from common.database.catalogue import ID_BLOCK, ID_COUNTER, ID_SEQUENCE
 from common.database.ids import IdAllocator
 from common.errors import ConfigError, DatabaseError
 
-__all__ = ["Database", "connect", "database_url"]
+__all__ = ["Database", "database_url"]
+
+URL_FORMS = "sqlite:///FILE, postgresql://USER@HOST[:PORT]/DATABASE or oracle://…"
 
 
 def database_url(url: str) -> URL:
@@ -32,26 +34,31 @@ def database_url(url: str) -> URL:
     """
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
-        raise ConfigError(f"database: {url!r} is not a database URL ({exc})") from None
+    except (ArgumentError, ValueError) as exc:
+        raise ConfigError(f"database: {url!r} is not a database URL ({exc}); expected "
+                          f"{URL_FORMS}") from None
     return backend_for(parsed.get_backend_name()).normalise_url(parsed)
 
 
 class Database:
     """An engine with its backend, tables and id allocator; shared by the sessions of a process.
 
-    Use :func:`connect` to make one. Connections come from :meth:`read` (a read transaction,
-    rolled back at the end) and :meth:`write` (committed at the end, rolled back on error).
-    A forked child process gets fresh connections and id blocks of its own.
+    Use :func:`~common.database.opening.connect` to make one. Connections come from
+    :meth:`read` (a read transaction, rolled back at the end) and :meth:`write` (committed at
+    the end, rolled back on error). A forked child process gets fresh connections and id
+    blocks of its own. ``declare_tables(database)`` adds the tables registered since the last
+    call to ``metadata`` (None: a table not in ``metadata`` is an error).
     """
 
-    def __init__(self, engine: Engine, backend: Backend, *, site: int) -> None:
+    def __init__(self, engine: Engine, backend: Backend, *, site: int,
+                 declare_tables: Callable[[Database], object] | None = None) -> None:
         self.engine = engine
         self.backend = backend
         self.site = site
         self.metadata = MetaData()
         self.current_user: str | None = None
-        self.ids = IdAllocator(self)
+        self.ids = IdAllocator(self._reserve_blocks, site=site, where=self.url)
+        self._declare_tables = declare_tables
         self._pid = os.getpid()
         self._schema_lock = threading.RLock()
 
@@ -69,14 +76,12 @@ class Database:
         return self.backend.name
 
     def table(self, name: str) -> Table:
-        """The table called ``name``; a table registered since connect is created first."""
+        """The table called ``name``; one registered since connect is declared first."""
         table = self.metadata.tables.get(name)
-        if table is None:
-            from common.database.schema import ensure_schema
-
+        if table is None and self._declare_tables is not None:
             with self._schema_lock:
                 if name not in self.metadata.tables:
-                    ensure_schema(self)
+                    self._declare_tables(self)
             table = self.metadata.tables.get(name)
             if table is None:
                 raise DatabaseError(f"database {self.url}: no table {name} is declared")
@@ -86,16 +91,36 @@ class Database:
         """``count`` new object ids of this database's site."""
         return self.ids.allocate(count)
 
+    def _reserve_blocks(self, blocks: int) -> list[int]:
+        sequence = self.metadata.info[ID_SEQUENCE]
+        counter = self.table(ID_COUNTER.name)
+        with self.write() as connection:
+            return self.backend.reserve_blocks(connection, sequence, counter, blocks, ID_BLOCK)
+
     def _check_process(self) -> None:
         if self._pid != os.getpid():
             self.engine.dispose(close=False)
             self._pid = os.getpid()
 
     @contextmanager
+    def _explained(self) -> Iterator[None]:
+        try:
+            yield
+        except DBAPIError as exc:
+            explained = self.backend.explain_error(exc, self.engine.url)
+            if explained is None:
+                raise
+            raise explained from exc
+
+    @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A connection in a read transaction, rolled back when the block ends."""
+        """A connection in a read transaction, rolled back when the block ends.
+
+        A driver error the backend can explain (a lock held too long) becomes a
+        :class:`~common.errors.DatabaseError`.
+        """
         self._check_process()
-        with self.engine.connect() as connection:
+        with self._explained(), self.engine.connect() as connection:
             yield connection
 
     @contextmanager
@@ -105,7 +130,7 @@ class Database:
         On SQLite the transaction starts with ``BEGIN IMMEDIATE`` (the write lock up front).
         """
         self._check_process()
-        with self.engine.connect() as connection:
+        with self._explained(), self.engine.connect() as connection:
             connection.execution_options(awe_write=True)
             with connection.begin():
                 yield connection
@@ -113,46 +138,3 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
-
-
-def connect(url: str | None = None, *, site: int | None = None,
-            target: str | None = None, evolve: bool = True) -> Database:
-    """Open the database at ``url`` (default: the configured one) for ``site``.
-
-    Imports the system classes and the ``target`` package (default: configured) so their
-    tables are declared, checks the schema version and evolves the schema when the role may run
-    DDL (an empty database is initialised), and refuses a site that is not registered.
-    ``evolve=False`` opens the database as it is, without the schema and site checks (for
-    ``awe db``, which inspects and evolves the schema itself).
-    """
-    from common.database.schema import ensure_schema, import_declaring_packages
-    from common.database.sites import check_site
-
-    config = load_config() if url is None or site is None or target is None else None
-    text = config.database if url is None else url
-    site = config.site if site is None else site
-    required = target is not None or "target" in config.sources
-    target = config.target if target is None else target
-    parsed = database_url(text)
-    backend = backend_for(parsed.get_backend_name())
-    backend.check_url(parsed)
-    try:
-        engine = create_engine(parsed, **backend.engine_options(parsed))
-    except NoSuchModuleError as exc:
-        raise ConfigError(f"database: no driver for {parsed.drivername} ({exc})") from None
-    backend.prepare_engine(engine)
-    database = Database(engine, backend, site=site)
-    import_declaring_packages(target, required=required)
-    try:
-        if evolve:
-            ensure_schema(database)
-            check_site(database)
-        with database.read() as connection:
-            database.current_user = backend.current_user(connection)
-    except DBAPIError as exc:
-        engine.dispose()
-        raise DatabaseError(f"database {database.url}: {exc.orig or exc}") from exc
-    except BaseException:
-        engine.dispose()
-        raise
-    return database

@@ -9,30 +9,26 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
-from common.database.catalogue import ID_BLOCK, ID_COUNTER, ID_SEQUENCE
+from common.database.catalogue import ID_BLOCK
+from common.database.constants import MAX_SERIAL, SITE_SHIFT
 from common.errors import DatabaseError
 
-if TYPE_CHECKING:
-    from common.database.engine import Database
-
-__all__ = ["SITE_SHIFT", "IdAllocator", "site_of"]
-
-SITE_SHIFT = 48
-MAX_SERIAL = (1 << SITE_SHIFT) - 1
-
-
-def site_of(object_id: int) -> int:
-    """The site that created ``object_id``."""
-    return object_id >> SITE_SHIFT
+__all__ = ["IdAllocator"]
 
 
 class IdAllocator:
-    """Hands out object ids of one site from reserved blocks; thread-safe."""
+    """Hands out object ids of one site from reserved blocks; thread-safe.
 
-    def __init__(self, database: Database) -> None:
-        self._database = database
+    ``reserve(blocks)`` reserves that many blocks of :data:`ID_BLOCK` numbers in the database
+    and returns the first number of each; ``where`` names the database in messages.
+    """
+
+    def __init__(self, reserve: Callable[[int], list[int]], *, site: int, where: str) -> None:
+        self._reserve = reserve
+        self._site = site
+        self._where = where
         self._lock = threading.Lock()
         self._pid = os.getpid()
         self._next = self._end = 0
@@ -55,15 +51,7 @@ class IdAllocator:
                 serials.extend(range(self._next, self._next + take))
                 self._next += take
         if serials and serials[-1] > MAX_SERIAL:
-            raise DatabaseError(f"database {self._database.url}: object ids of site "
-                                f"{self._database.site} are exhausted (n > {MAX_SERIAL})")
-        prefix = self._database.site << SITE_SHIFT
+            raise DatabaseError(f"database {self._where}: object ids of site {self._site} are "
+                                f"exhausted (n > {MAX_SERIAL})")
+        prefix = self._site << SITE_SHIFT
         return [prefix | n for n in serials] if prefix else serials
-
-    def _reserve(self, blocks: int) -> list[int]:
-        database = self._database
-        sequence = database.metadata.info[ID_SEQUENCE]
-        counter = database.table(ID_COUNTER.name)
-        with database.write() as connection:
-            return database.backend.reserve_blocks(connection, sequence, counter, blocks,
-                                                   ID_BLOCK)

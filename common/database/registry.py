@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 
 from common.database.spec import TableSpec
-from common.errors import PersistenceError
+from common.errors import TableSpecError
 
 __all__ = ["register_tables", "registered_tables"]
 
@@ -27,7 +27,7 @@ def register_tables(*specs: TableSpec) -> None:
         for spec in specs:
             existing = _TABLES.get(spec.name) or seen.get(spec.name)
             if existing is not None:
-                raise PersistenceError(
+                raise TableSpecError(
                     f"table {spec.name} of {spec.owner or 'a system table'} is already "
                     f"declared by {existing.owner or 'a system table'}; rename one of the classes"
                 )

@@ -1,8 +1,8 @@
 """The schema check of every connect: :func:`ensure_schema`, one row read when nothing changed.
 
 The declared tables are the system tables plus every registered persistent class: connect
-first imports the system classes and the ``AWE_TARGET`` package, by name, because this layer
-may not import the layers that declare classes. Their model hash (see
+first imports the packages registered as declaring and the ``AWE_TARGET`` package (see
+:mod:`common.database.declaring`). Their model hash (see
 :mod:`common.database.history`) is compared with the newest ``awe_schema_history`` row:
 
 - equal: nothing more happens (one query, no reflection, Alembic not even imported);
@@ -15,8 +15,6 @@ class registered after connect costs one query, and a comparison of its new tabl
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,6 +24,7 @@ from sqlalchemy import MetaData, inspect
 from sqlalchemy.exc import DBAPIError
 
 from common.database.catalogue import SYSTEM_TABLES
+from common.database.declaring import datamodel_version
 from common.database.history import (
     HISTORY_TABLE,
     DeclaredSchema,
@@ -35,29 +34,16 @@ from common.database.history import (
 from common.database.mapping import build_metadata
 from common.database.registry import registered_tables
 from common.database.spec import TableSpec
-from common.errors import ConfigError, DatabaseError
+from common.errors import DatabaseError
 
 if TYPE_CHECKING:
+    from common.database.changes import Change
     from common.database.engine import Database
-    from common.database.evolution import Change
 
-__all__ = [
-    "DECLARING_PACKAGES",
-    "datamodel_version",
-    "declared_schema",
-    "ensure_schema",
-    "import_declaring_packages",
-    "newest_hash",
-]
-
-# Packages whose import registers the system classes (AuditRecord, ParameterSet, QcRecord).
-DECLARING_PACKAGES = ("common.persistent",)
-# The attribute of a target package that names its data-model version (e.g. muse.xml's).
-VERSION_ATTRIBUTE = "DATAMODEL_VERSION"
+__all__ = ["declared_schema", "ensure_schema", "newest_hash"]
 
 _HISTORY = history_table(MetaData())
 _NEWEST = newest_statement(_HISTORY)
-_target_versions: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -67,32 +53,6 @@ class _Synced:
 
 
 _SYNCED: weakref.WeakKeyDictionary[Database, _Synced] = weakref.WeakKeyDictionary()
-
-
-def import_declaring_packages(target: str, *, required: bool) -> None:
-    """Import the system classes and the ``target`` package, so their tables are registered.
-
-    A missing ``target`` package is an error only when it was configured explicitly
-    (``required``); the default (``muse.datamodel``) may not exist yet. The package's
-    ``DATAMODEL_VERSION`` (if it has one) is recorded with every schema version it writes.
-    """
-    for name in DECLARING_PACKAGES:
-        importlib.import_module(name)
-    try:
-        found = importlib.util.find_spec(target) is not None
-    except ModuleNotFoundError:
-        found = False
-    if found:
-        module = importlib.import_module(target)
-        _target_versions.clear()
-        _target_versions[target] = str(getattr(module, VERSION_ATTRIBUTE, ""))
-    elif required:
-        raise ConfigError(f"target: the package {target!r} cannot be imported (not found)")
-
-
-def datamodel_version() -> str:
-    """The data-model version of the imported target package ("" when it declares none)."""
-    return next(iter(_target_versions.values()), "")
 
 
 def declared_schema(specs: Iterable[TableSpec] | None = None) -> DeclaredSchema:
@@ -132,6 +92,7 @@ def ensure_schema(database: Database, specs: Iterable[TableSpec] | None = None
     if synced is None or synced.schema_hash != declared.schema_hash:
         newest = newest_hash(database)
         if newest != declared.schema_hash:
+            # Lazy for start-up speed: Alembic is imported only when the schema changed.
             from common.database.evolution import evolve
 
             changes = evolve(database, declared, has_history=newest is not None,

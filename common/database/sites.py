@@ -7,7 +7,6 @@ refuses a site that is not registered.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -15,19 +14,13 @@ from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from common.config import MAX_SITE
 from common.database.catalogue import SITE_TABLE
+from common.database.constants import utcnow
 from common.errors import DatabaseError
 
 if TYPE_CHECKING:
     from common.database.engine import Database
 
-__all__ = ["LOCAL_SITE", "check_site", "register_site", "registered_sites", "utcnow"]
-
-LOCAL_SITE = (0, "local")
-
-
-def utcnow() -> dt.datetime:
-    """Now, as the naive UTC datetime the database stores."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+__all__ = ["check_site", "register_site", "registered_sites"]
 
 
 def registered_sites(database: Database) -> dict[int, str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from common.errors import PersistenceError
+from common.errors import TableSpecError
 
 __all__ = ["KINDS", "ColumnSpec", "TableSpec"]
 
@@ -41,19 +41,19 @@ class ColumnSpec:
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
-            raise PersistenceError(f"column {self.name}: kind must be one of {', '.join(KINDS)}, "
-                             f"found {self.kind!r}")
+            raise TableSpecError(f"column {self.name}: kind must be one of {', '.join(KINDS)}, "
+                                 f"found {self.kind!r}")
         if self.kind == "str":
             length = DEFAULT_STRING_LENGTH if self.length is None else self.length
             if not 1 <= length <= MAX_STRING_LENGTH:
-                raise PersistenceError(f"column {self.name}: length must be 1-{MAX_STRING_LENGTH}, "
-                                 f"found {length}")
+                raise TableSpecError(f"column {self.name}: length must be 1-{MAX_STRING_LENGTH}, "
+                                     f"found {length}")
             object.__setattr__(self, "length", length)
         elif self.length is not None:
-            raise PersistenceError(f"column {self.name}: length applies to str columns only, "
-                             f"not {self.kind}")
+            raise TableSpecError(f"column {self.name}: length applies to str columns only, "
+                                 f"not {self.kind}")
         if self.renamed_from == self.name:
-            raise PersistenceError(f"column {self.name}: renamed_from names the column itself")
+            raise TableSpecError(f"column {self.name}: renamed_from names the column itself")
 
 
 @dataclass(frozen=True)
@@ -76,11 +76,11 @@ class TableSpec:
         names = [column.name for column in self.columns]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
-            raise PersistenceError(f"table {self.name}: duplicate columns {', '.join(duplicates)}")
+            raise TableSpecError(f"table {self.name}: duplicate columns {', '.join(duplicates)}")
         missing = [name for name in self.primary_key if name not in names]
         if missing:
-            raise PersistenceError(f"table {self.name}: primary key names unknown columns "
-                             f"{', '.join(missing)}")
+            raise TableSpecError(f"table {self.name}: primary key names unknown columns "
+                                 f"{', '.join(missing)}")
 
     def column(self, name: str) -> ColumnSpec:
         """The column called ``name``."""

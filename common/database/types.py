@@ -22,7 +22,7 @@ from sqlalchemy.types import TypeEngine
 
 from common.database.backends.oracle import JsonClob, NumberBoolean
 from common.database.backends.sqlite import IntegerBoolean, IsoDateTime
-from common.errors import PersistenceError
+from common.errors import TableSpecError
 
 __all__ = ["sql_type"]
 
@@ -73,7 +73,7 @@ def sql_type(kind: str, length: int | None = None) -> TypeEngine:
         return _float()
     if kind == "str":
         if length is None:
-            raise PersistenceError("a str column needs its length")
+            raise TableSpecError("a str column needs its length")
         return _string(length)
     if kind == "bool":
         return _boolean()
@@ -83,4 +83,4 @@ def sql_type(kind: str, length: int | None = None) -> TypeEngine:
         return Date()
     if kind == "dict":
         return _json()
-    raise PersistenceError(f"unknown column kind {kind!r}")
+    raise TableSpecError(f"unknown column kind {kind!r}")

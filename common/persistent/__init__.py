@@ -22,12 +22,15 @@ deleting objects (``awe delete``).
 
 from __future__ import annotations
 
+from common.database import register_declaring
 from common.persistent.commit import commit, transaction
 from common.persistent.context import context
 from common.persistent.objects import AuditRecord, DataObject, DBObject
 from common.persistent.properties import persistent
 from common.persistent.session import session
 from common.persistent.system import ParameterSet, QcRecord
+
+register_declaring(__name__)
 
 __all__ = ["DBObject", "DataObject", "commit", "context", "persistent", "session",
            "transaction"]

@@ -83,6 +83,14 @@ def test_unknown_key_invalid_toml_and_home_in_file_are_refused(tmp_path):
         load_config({"AWE_HOME": str(tmp_path)})
 
 
+def test_a_file_that_is_not_utf8_is_refused_naming_it(tmp_path):
+    path = tmp_path / "awe.toml"
+    path.write_bytes('project = "Gro\u00df"\n'.encode("latin-1"))
+    with pytest.raises(ConfigError, match=rf"configuration file {path}: expected UTF-8 text, "
+                                          r"found byte 0xdf at offset 14"):
+        load_config({"AWE_HOME": str(tmp_path)})
+
+
 def test_every_setting_has_help_and_a_variable():
     for setting in SETTINGS:
         assert setting.help and setting.variable == "AWE_" + setting.key.upper()

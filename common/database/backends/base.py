@@ -6,12 +6,19 @@ database for the few things that differ between SQLite, PostgreSQL and Oracle.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, Sequence, Table
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import ColumnElement, Connection, Constraint, Engine, Sequence, Table
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
 
-__all__ = ["Backend", "like_pattern"]
+from common.errors import DatabaseError
+
+__all__ = ["Backend", "DdlPermission", "like_pattern"]
 
 LIKE_ESCAPE = "\\"
 
@@ -23,16 +30,33 @@ def like_pattern(pattern: str) -> str:
     return escaped.replace("*", "%")
 
 
+@dataclass(frozen=True)
+class DdlPermission:
+    """Whether the connected ``user`` may change the schema, and the role DDL runs as (if other)."""
+
+    allowed: bool
+    user: str
+    run_as: str | None = None
+
+
 class Backend:
     """Defaults shared by the backends; each module overrides what its product does differently.
 
     ``in_chunk`` is the most values one ``IN (…)`` list may carry (Oracle allows 1000);
-    ``driver`` is the DBAPI driver a plain ``name://`` URL gets.
+    ``driver`` is the DBAPI driver a plain ``name://`` URL gets. For schema evolution:
+    ``creates_sequence_if_missing`` (``CREATE SEQUENCE IF NOT EXISTS``), ``sized_strings``
+    (whether a string column's length is part of its type, so widening it is DDL),
+    ``inline_references`` (a foreign key of an added column goes inside ``ADD COLUMN``), and
+    ``migrate_command``, what a role that may not change the schema is told to do.
     """
 
     name = "generic"
     driver: str | None = None
     in_chunk = 1000
+    creates_sequence_if_missing = False
+    sized_strings = True
+    inline_references = False
+    migrate_command = "run `awe db migrate` as the owner"
 
     def normalise_url(self, url: URL) -> URL:
         """Return ``url`` with this project's driver: ``postgresql://`` → ``postgresql+psycopg://``."""
@@ -40,8 +64,15 @@ class Backend:
             return url.set(drivername=f"{self.name}+{self.driver}")
         return url
 
-    def check_url(self, url: URL) -> None:
-        """Refuse a URL this backend cannot use safely (raise :class:`DatabaseError`)."""
+    def check_url(self, url: URL, *, home: Path | None = None) -> None:
+        """Refuse a URL this backend cannot use safely (raise :class:`DatabaseError`).
+
+        ``home`` is the directory of the default database, which may be created.
+        """
+
+    def explain_error(self, error: DBAPIError, url: URL) -> DatabaseError | None:
+        """The :class:`DatabaseError` that says what a driver error means; None: no better."""
+        return None
 
     def engine_options(self, url: URL) -> dict[str, Any]:
         """Keyword arguments for :func:`sqlalchemy.create_engine`."""
@@ -58,8 +89,36 @@ class Backend:
         """Whether the connected role may create and alter tables."""
         return False
 
+    def ddl_permission(self, connection: Connection, *, user: str, owner_role: str,
+                       history_table: str) -> DdlPermission:
+        """Whether the role may run the DDL of schema evolution, and as which role.
+
+        ``user`` is the configured user (for backends without roles), ``owner_role`` the
+        role that owns the tables, ``history_table`` the table whose owner owns the schema.
+        """
+        return DdlPermission(self.may_run_ddl(connection), user)
+
+    def run_ddl_as(self, connection: Connection, role: str) -> None:
+        """Run the rest of the transaction as ``role`` (a ``run_as`` of :meth:`ddl_permission`)."""
+        raise NotImplementedError(f"{self.name} has no roles to run DDL as")
+
     def lock_schema(self, connection: Connection) -> None:
         """Serialise schema changes: hold a lock until the open transaction ends."""
+
+    def begin_script(self, context: MigrationContext, operations: Operations) -> None:
+        """Write the opening of a DDL script for a DBA (a transaction, the schema lock)."""
+
+    def added_column_constraints(self, table: Table, column: str) -> list[Constraint]:
+        """Constraints of ``table`` an added ``column`` needs beyond its type and key."""
+        return []
+
+    def long_text(self, value: str) -> Any:
+        """A long text value as a statement can carry it (a literal, or pieces of one)."""
+        return value
+
+    def prepare_owner_roles(self, connection: Connection, role_prefix: str) -> list[str] | None:
+        """Create the owner and service roles if missing; None when the backend has no roles."""
+        return None
 
     def reserve_blocks(self, connection: Connection, sequence: Sequence, counter: Table,
                        count: int, block: int) -> list[int]:

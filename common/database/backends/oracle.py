@@ -10,15 +10,33 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import CLOB, ColumnElement, Connection, Sequence, Table, select
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import (
+    CLOB,
+    CheckConstraint,
+    ColumnElement,
+    Connection,
+    Constraint,
+    Sequence,
+    Table,
+    Text,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.dialects.oracle import NUMBER
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import Boolean, TypeDecorator
 
 from common.database.backends.base import Backend
+from common.database.naming import constraint_name
 
 __all__ = ["IsJson", "JsonClob", "NumberBoolean", "OracleBackend"]
+
+# Oracle refuses string literals over 4000 bytes: long texts go in as TO_CLOB pieces.
+LITERAL_CHARS = 1000
 
 
 class JsonClob(TypeDecorator[dict]):
@@ -72,6 +90,29 @@ class OracleBackend(Backend):
     name = "oracle"
     driver = "oracledb"
     in_chunk = 1000
+    migrate_command = ("clients do not change an Oracle schema: have the DBA run the script "
+                       "that `awe db migrate --sql` writes")
+
+    def begin_script(self, context: MigrationContext, operations: Operations) -> None:
+        """SQL*Plus stops at the first error and takes ``&`` literally."""
+        context.impl.static_output("WHENEVER SQLERROR EXIT SQL.SQLCODE\nSET DEFINE OFF")
+
+    def added_column_constraints(self, table: Table, column: str) -> list[Constraint]:
+        """The ``IS JSON`` check of a ``dict`` column."""
+        json_check = constraint_name("ck", table.name, column)
+        return [constraint for constraint in table.constraints
+                if isinstance(constraint, CheckConstraint) and constraint.name == json_check]
+
+    def long_text(self, value: str) -> Any:
+        """A text over :data:`LITERAL_CHARS` as concatenated ``TO_CLOB`` pieces."""
+        if len(value) <= LITERAL_CHARS:
+            return value
+        pieces = [func.to_clob(literal(value[start:start + LITERAL_CHARS], Text()))
+                  for start in range(0, len(value), LITERAL_CHARS)]
+        joined = pieces[0]
+        for piece in pieces[1:]:
+            joined = joined.concat(piece)
+        return joined
 
     def reserve_blocks(self, connection: Connection, sequence: Sequence, counter: Table,
                        count: int, block: int) -> list[int]:

@@ -3,7 +3,10 @@
 - A plain ``postgresql://`` URL (as written in configuration) uses psycopg 3.
 - Strings are ``VARCHAR(n) COLLATE "C"`` (see :mod:`common.database.types`), so comparison and
   sort are binary, as on SQLite and Oracle.
-- Schema changes are serialised with a transaction-level advisory lock.
+- Schema changes are serialised with a transaction-level advisory lock
+  (:data:`SCHEMA_LOCK`, the one statement that takes it, in clients and DBA scripts alike).
+- DDL is run by a superuser, the database owner or a member of ``awe_owner``, as the role that
+  owns the schema.
 - Ids come from a sequence with ``INCREMENT BY`` one block: one statement reserves any number
   of blocks (``nextval`` over ``generate_series``), and sequences never roll back, so an id is
   never handed out twice.
@@ -14,15 +17,26 @@ from __future__ import annotations
 import zlib
 from typing import Any
 
-from sqlalchemy import Connection, Sequence, Table, func, literal, select
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import DDL, Connection, Sequence, Table, exists, func, literal, select
+from sqlalchemy import column as catalog_column
+from sqlalchemy import table as catalog_table
 from sqlalchemy.engine import URL
 
-from common.database.backends.base import Backend
+from common.database.backends.base import Backend, DdlPermission
 
-__all__ = ["SCHEMA_LOCK_KEY", "PostgresqlBackend"]
+__all__ = ["SCHEMA_LOCK", "SCHEMA_LOCK_KEY", "PostgresqlBackend"]
 
 # A fixed 32-bit key for pg_advisory_xact_lock, derived from a name so it is recognisable.
 SCHEMA_LOCK_KEY = zlib.crc32(b"awe schema")
+SCHEMA_LOCK = select(func.pg_advisory_xact_lock(SCHEMA_LOCK_KEY))
+
+_PG_ROLES = catalog_table("pg_roles", catalog_column("oid"), catalog_column("rolname"),
+                          catalog_column("rolsuper"))
+_PG_DATABASE = catalog_table("pg_database", catalog_column("datname"), catalog_column("datdba"))
+_PG_TABLES = catalog_table("pg_tables", catalog_column("schemaname"),
+                           catalog_column("tablename"), catalog_column("tableowner"))
 
 
 class PostgresqlBackend(Backend):
@@ -31,6 +45,7 @@ class PostgresqlBackend(Backend):
     name = "postgresql"
     driver = "psycopg"
     in_chunk = 1000
+    creates_sequence_if_missing = True
 
     def engine_options(self, url: URL) -> dict[str, Any]:
         """Check pooled connections before use (servers restart)."""
@@ -49,9 +64,67 @@ class PostgresqlBackend(Backend):
         privilege = func.has_schema_privilege(literal("public"), literal("CREATE"))
         return bool(connection.execute(select(privilege)).scalar_one())
 
+    def ddl_permission(self, connection: Connection, *, user: str, owner_role: str,
+                       history_table: str) -> DdlPermission:
+        """A superuser, the database owner or a member of ``owner_role`` may; one query.
+
+        DDL runs as the owner of ``history_table`` (the schema's owner) or, in a database
+        without one, as ``owner_role`` when the role may use it and it may create tables.
+        """
+        database_owner = exists().where(_PG_DATABASE.c.datname == func.current_database(),
+                                        func.pg_has_role(_PG_DATABASE.c.datdba, "MEMBER"))
+        member_of_owner = exists().where(_PG_ROLES.c.rolname == owner_role,
+                                         func.pg_has_role(_PG_ROLES.c.oid, "MEMBER"))
+        owner_ready = exists().where(
+            _PG_ROLES.c.rolname == owner_role, func.pg_has_role(_PG_ROLES.c.oid, "MEMBER"),
+            func.has_schema_privilege(_PG_ROLES.c.rolname, func.current_schema(), "CREATE"))
+        schema_owner = (select(_PG_TABLES.c.tableowner)
+                        .where(_PG_TABLES.c.schemaname == func.current_schema(),
+                               _PG_TABLES.c.tablename == history_table).scalar_subquery())
+        row = connection.execute(select(func.current_user(), database_owner, member_of_owner,
+                                        owner_ready, schema_owner)).one()
+        current, is_database_owner, is_owner_member, ready, history_owner = row
+        run_as = history_owner or (owner_role if ready else None)
+        return DdlPermission(bool(is_database_owner or is_owner_member), current,
+                             None if run_as == current else run_as)
+
+    def run_ddl_as(self, connection: Connection, role: str) -> None:
+        """``SET LOCAL ROLE``: the tables created are owned by ``role``."""
+        quoted = connection.dialect.identifier_preparer.quote(role)
+        connection.execute(DDL(f"SET LOCAL ROLE {quoted}"))
+
     def lock_schema(self, connection: Connection) -> None:
         """Take the schema advisory lock until the transaction ends."""
-        connection.execute(select(func.pg_advisory_xact_lock(SCHEMA_LOCK_KEY)))
+        connection.execute(SCHEMA_LOCK)
+
+    def begin_script(self, context: MigrationContext, operations: Operations) -> None:
+        """One transaction, under the schema lock clients take."""
+        context.impl.static_output("BEGIN;")
+        operations.execute(SCHEMA_LOCK)
+
+    def prepare_owner_roles(self, connection: Connection, role_prefix: str) -> list[str] | None:
+        """As a superuser, create ``awe_owner`` (NOLOGIN) and ``awe_service`` (LOGIN).
+
+        ``awe_owner`` gets USAGE and CREATE on the current schema. None when the role is no
+        superuser (nothing is done then).
+        """
+        owner, service = f"{role_prefix}awe_owner", f"{role_prefix}awe_service"
+        superuser = connection.execute(select(_PG_ROLES.c.rolsuper).where(
+            _PG_ROLES.c.rolname == func.current_user())).scalar_one()
+        if not superuser:
+            return None
+        existing = set(connection.execute(select(_PG_ROLES.c.rolname).where(
+            _PG_ROLES.c.rolname.in_([owner, service]))).scalars())
+        quote = connection.dialect.identifier_preparer.quote
+        created = []
+        for role, login in ((owner, "NOLOGIN"), (service, "LOGIN")):
+            if role not in existing:
+                connection.execute(DDL(f"CREATE ROLE {quote(role)} {login}"))
+                created.append(role)
+        schema = connection.execute(select(func.current_schema())).scalar_one()
+        connection.execute(DDL(f"GRANT USAGE, CREATE ON SCHEMA {quote(schema)} TO "
+                               f"{quote(owner)}"))
+        return created
 
     def reserve_blocks(self, connection: Connection, sequence: Sequence, counter: Table,
                        count: int, block: int) -> list[int]:

@@ -10,26 +10,36 @@
   time order; booleans are INTEGER 0/1.
 - LIKE is case-insensitive in SQLite, so the ``*`` wildcard compiles to GLOB.
 - A database file on a network filesystem (NFS, SMB…) is refused: SQLite's locking is unsafe
-  there.
+  there. So is a file whose directory does not exist (a mistyped path), except in the home
+  directory of the default database, which is created.
+- A write lock held longer than the busy timeout becomes a :class:`DatabaseError` naming the
+  file and, from ``/proc/locks``, the process that holds it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import ColumnElement, Connection, Engine, Integer, Sequence, Table, Text, event
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import TypeDecorator
 
 from common.database.backends.base import Backend
 from common.errors import DatabaseError
 
 __all__ = ["NETWORK_FILESYSTEMS", "IntegerBoolean", "IsoDateTime", "SqliteBackend",
-           "filesystem_type"]
+           "filesystem_type", "write_lock_holders"]
 
 BUSY_TIMEOUT_SECONDS = 60.0
+# In WAL mode the write lock is one byte of the -shm file, at this offset (SQLite's wal.c).
+WAL_WRITE_LOCK_OFFSET = 120
 NETWORK_FILESYSTEMS = frozenset({
     "nfs", "nfs4", "cifs", "smb", "smb2", "smb3", "smbfs", "afs", "ncpfs", "9p", "ceph",
     "glusterfs", "fuse.glusterfs", "fuse.sshfs", "lustre", "gpfs", "beegfs", "davfs",
@@ -39,7 +49,6 @@ _CONNECTION_PRAGMAS = (
     "PRAGMA foreign_keys = ON",
     "PRAGMA journal_mode = WAL",
     "PRAGMA synchronous = NORMAL",
-    f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}",
 )
 
 
@@ -93,15 +102,51 @@ def filesystem_type(path: Path, mounts: str) -> str | None:
     return best_type
 
 
+def _process_name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text(encoding="utf-8").strip()
+    except OSError:
+        return "?"
+
+
+def write_lock_holders(database: Path, locks: str) -> list[int]:
+    """The processes holding the WAL write lock of ``database``, from the text of /proc/locks."""
+    try:
+        shm = os.stat(f"{database}-shm")
+    except OSError:
+        return []
+    device = f"{os.major(shm.st_dev):02x}:{os.minor(shm.st_dev):02x}:{shm.st_ino}"
+    holders = []
+    for line in locks.splitlines():
+        fields = line.split()
+        # "N: POSIX ADVISORY WRITE PID MAJ:MIN:INODE START END"; waiters have "->" after N:
+        if len(fields) == 8 and fields[3] == "WRITE" and fields[5] == device \
+                and fields[6] == str(WAL_WRITE_LOCK_OFFSET):
+            holders.append(int(fields[4]))
+    return holders
+
+
 class SqliteBackend(Backend):
-    """The embedded default."""
+    """The embedded default; ``busy_timeout`` is how long a connection waits for a lock (s)."""
 
     name = "sqlite"
     in_chunk = 1000
     mounts_file = Path("/proc/mounts")
+    locks_file = Path("/proc/locks")
+    busy_timeout = BUSY_TIMEOUT_SECONDS
+    sized_strings = False
+    inline_references = True
 
-    def check_url(self, url: URL) -> None:
-        """Refuse a database file on a network filesystem; create its directory if missing."""
+    def check_url(self, url: URL, *, home: Path | None = None) -> None:
+        """Refuse a URL with a host, a file on a network filesystem, or in a missing directory.
+
+        The directory is created only when it is ``home`` (the default database's).
+        """
+        if url.host:
+            raise DatabaseError(
+                f"database URL {url.render_as_string(hide_password=True)}: an SQLite URL has no "
+                f"host, found {url.host!r}; expected sqlite:///relative/file or "
+                "sqlite:////absolute/file (three slashes before the path)")
         if not url.database or url.database == ":memory:":
             return
         path = Path(url.database).expanduser().resolve()
@@ -112,6 +157,11 @@ class SqliteBackend(Backend):
                     f"SQLite database {path}: the file is on a network filesystem ({kind}), "
                     "where SQLite's locking is unsafe; put it on a local disk or use PostgreSQL"
                 )
+        if path.parent.is_dir():
+            return
+        if home is None or path.parent != home.expanduser().resolve():
+            raise DatabaseError(f"SQLite database {path}: its directory {path.parent} does not "
+                                "exist; create it, or correct the database URL")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -120,7 +170,7 @@ class SqliteBackend(Backend):
 
     def engine_options(self, url: URL) -> dict[str, Any]:
         """A busy timeout, and connections usable from any thread of the process."""
-        return {"connect_args": {"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False}}
+        return {"connect_args": {"timeout": self.busy_timeout, "check_same_thread": False}}
 
     def prepare_engine(self, engine: Engine) -> None:
         """Set the pragmas on every new connection and emit our own BEGIN."""
@@ -131,6 +181,7 @@ class SqliteBackend(Backend):
             cursor = dbapi_connection.cursor()
             for pragma in _CONNECTION_PRAGMAS:
                 cursor.execute(pragma)
+            cursor.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -139,9 +190,27 @@ class SqliteBackend(Backend):
             connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN",
                                        execution_options={"awe_control": True})
 
+    def explain_error(self, error: DBAPIError, url: URL) -> DatabaseError | None:
+        """"database is locked" (past the busy timeout): which file, and who holds the lock."""
+        if not isinstance(error.orig, sqlite3.OperationalError) \
+                or "locked" not in str(error.orig):
+            return None
+        path = Path(url.database or ":memory:").expanduser().resolve()
+        holders = write_lock_holders(path, self.locks_file.read_text(encoding="utf-8")
+                                     if self.locks_file.is_file() else "")
+        held = (" by " + ", ".join(f"process {pid} ({_process_name(pid)})" for pid in holders)
+                if holders else " by another connection")
+        return DatabaseError(f"SQLite database {path} is locked: its write lock was held{held} "
+                             f"for longer than the busy timeout ({self.busy_timeout:g} s); "
+                             "retry when that writer has finished")
+
     def may_run_ddl(self, connection: Connection) -> bool:
         """The SQLite user owns the file."""
         return True
+
+    def begin_script(self, context: MigrationContext, operations: Operations) -> None:
+        """``BEGIN IMMEDIATE``: the write lock, which serialises schema changes, up front."""
+        context.impl.static_output("BEGIN IMMEDIATE;")
 
     def reserve_blocks(self, connection: Connection, sequence: Sequence, counter: Table,
                        count: int, block: int) -> list[int]:

@@ -14,6 +14,11 @@ from collections.abc import Callable, Iterator
 import psycopg
 import pytest
 
+from common.database import register_declaring
+
+# As an application does: connect declares the system classes of the persistent layer.
+register_declaring("common.persistent")
+
 
 @pytest.fixture
 def postgres_admin(postgres_url: str) -> Callable[[str], psycopg.Connection]:

@@ -5,7 +5,9 @@
 Connecting evolves the schema as that release needs it. Each LABEL becomes one committed
 ``EvoRun`` (release 2 also sets ``gain`` 2.5 and commits an ``EvoNote`` about it); then every
 run is printed as one JSON line ``{"label", "count", "gain"}`` (``gain`` null in release 1).
-Prints ``connecting`` first, so a test knows the process got that far.
+Prints ``connecting`` first, so a test knows the process got that far, and ``sql: BEGIN
+IMMEDIATE`` whenever it starts SQLite's write transaction (before SQLite takes the lock), so a
+test can see the process enter the schema lock.
 """
 
 from __future__ import annotations
@@ -14,6 +16,15 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event
+
+
+def _announce_write_lock(connection: Any, cursor: Any, statement: str, parameters: Any,
+                         context: Any, executemany: bool) -> None:
+    if statement == "BEGIN IMMEDIATE":
+        print(f"sql: {statement}", flush=True)
 
 
 def main(url: str, release: str, labels: list[str]) -> None:
@@ -26,6 +37,7 @@ def main(url: str, release: str, labels: list[str]) -> None:
     from common.database import connect
     from common.persistent import commit, session
 
+    event.listen(Engine, "before_cursor_execute", _announce_write_lock)
     print("connecting", flush=True)
     database = connect(url, site=0)
     context = Context(user="tester", project="test", privileges=1, site=0)

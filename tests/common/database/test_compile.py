@@ -18,7 +18,7 @@ from common.database.naming import (
     snake_case,
     table_name,
 )
-from common.errors import PersistenceError
+from common.errors import TableSpecError
 
 DIALECTS = {"sqlite": sqlite.dialect(), "postgresql": postgresql.dialect(),
             "oracle": oracle.dialect()}
@@ -109,11 +109,11 @@ def test_naming_rules():
 
 
 def test_bad_specs_are_refused():
-    with pytest.raises(PersistenceError, match="kind must be one of"):
+    with pytest.raises(TableSpecError, match="kind must be one of"):
         ColumnSpec("x", "complex")
-    with pytest.raises(PersistenceError, match="length must be 1-4000"):
+    with pytest.raises(TableSpecError, match="length must be 1-4000"):
         ColumnSpec("x", "str", length=5000)
-    with pytest.raises(PersistenceError, match="duplicate columns x"):
+    with pytest.raises(TableSpecError, match="duplicate columns x"):
         TableSpec("t", (ColumnSpec("x", "int"), ColumnSpec("x", "int")), primary_key=("x",))
-    with pytest.raises(PersistenceError, match="primary key names unknown columns y"):
+    with pytest.raises(TableSpecError, match="primary key names unknown columns y"):
         build_table(TableSpec("t", (ColumnSpec("x", "int"),), primary_key=("y",)), MetaData())

@@ -43,12 +43,36 @@ def test_connect_initialises_an_empty_database(database_url):
 
 
 def test_connect_from_configuration_alone(tmp_path, monkeypatch):
-    monkeypatch.setenv("AWE_DATABASE", f"sqlite:///{tmp_path / 'sub' / 'awe.sqlite'}")
+    monkeypatch.setenv("AWE_HOME", str(tmp_path / "home"))
     database = connect()
     try:
-        assert database.site == 0 and (tmp_path / "sub" / "awe.sqlite").is_file()
+        assert database.site == 0 and (tmp_path / "home" / "awe.sqlite").is_file()
     finally:
         database.dispose()
+
+
+def test_an_sqlite_file_in_a_missing_directory_is_refused(tmp_path, monkeypatch):
+    missing = tmp_path / "sub"
+    monkeypatch.setenv("AWE_DATABASE", f"sqlite:///{missing / 'awe.sqlite'}")
+    with pytest.raises(DatabaseError, match=f"SQLite database {missing / 'awe.sqlite'}: its "
+                                            f"directory {missing} does not exist"):
+        connect()
+    with pytest.raises(DatabaseError, match="does not exist"):
+        connect(f"sqlite:///{missing / 'awe.sqlite'}", site=0)
+    assert not missing.exists()
+
+
+@pytest.mark.parametrize(("url", "error", "expected"), [
+    ("sqlite://relative", DatabaseError,
+     "database URL sqlite://relative: an SQLite URL has no host, found 'relative'; expected "
+     "sqlite:///relative/file"),
+    ("postgresql://[::1", ConfigError,
+     r"database: 'postgresql://\[::1' is not a database URL \(.*\); expected sqlite:///FILE, "
+     r"postgresql://USER@HOST\[:PORT\]/DATABASE"),
+])
+def test_malformed_urls_are_refused_naming_them(url, error, expected):
+    with pytest.raises(error, match=expected):
+        connect(url, site=0)
 
 
 def test_sites_must_be_registered(database_url):
@@ -112,8 +136,8 @@ def test_sqlite_on_a_network_filesystem_is_refused(tmp_path):
     url = database_url(f"sqlite:///{tmp_path / 'nfs' / 'awe.sqlite'}")
     with pytest.raises(DatabaseError, match="network filesystem \\(nfs\\)"):
         backend.check_url(url)
+    (tmp_path / "local").mkdir()
     backend.check_url(database_url(f"sqlite:///{tmp_path / 'local' / 'awe.sqlite'}"))
-    assert (tmp_path / "local").is_dir()
 
 
 def test_sqlite_connections_are_configured(sqlite_url):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import selectors
 import sqlite3
 import subprocess
 import sys
@@ -70,13 +71,49 @@ def _hold_schema_lock(url: str):
                     holder.close())
 
 
-def _waiting_on_the_lock(url: str, processes: list[subprocess.Popen[str]]) -> None:
-    """Return once both processes are blocked on the schema lock."""
+def _next_line(process: subprocess.Popen[str], deadline: float) -> str:
+    """The next line the process prints; fails at ``deadline``.
+
+    Read byte by byte from the pipe, so nothing the process prints later is buffered here
+    (a select on the pipe then shows exactly whether it printed more).
+    """
+    line = b""
+    descriptor = process.stdout.fileno()
+    with selectors.DefaultSelector() as selector:
+        selector.register(descriptor, selectors.EVENT_READ)
+        while not line.endswith(b"\n"):
+            if not selector.select(timeout=max(0.0, deadline - time.monotonic())):
+                pytest.fail(f"client {process.pid} printed nothing for {TIMEOUT} s")
+            byte = os.read(descriptor, 1)
+            if not byte:
+                break
+            line += byte
+    return line.decode().strip()
+
+
+def _blocked_in_begin_immediate(processes: list[subprocess.Popen[str]],
+                                deadline: float) -> None:
+    """Return once both processes have started ``BEGIN IMMEDIATE`` and are still in it.
+
+    The test process holds the write lock, so neither statement can finish: each process
+    is alive and has printed nothing after it (it would print its next write, or exit).
+    """
     for process in processes:
-        assert process.stdout.readline().strip() == "connecting"
+        assert _next_line(process, deadline) == "sql: BEGIN IMMEDIATE"
+    with selectors.DefaultSelector() as selector:
+        for process in processes:
+            selector.register(process.stdout, selectors.EVENT_READ)
+        assert selector.select(timeout=0) == []
+    assert [process.poll() for process in processes] == [None, None]
+
+
+def _waiting_on_the_lock(url: str, processes: list[subprocess.Popen[str]]) -> None:
+    """Return once both processes are blocked on the schema lock, as the database shows it."""
     deadline = time.monotonic() + TIMEOUT
+    for process in processes:
+        assert _next_line(process, deadline) == "connecting"
     if url.startswith("sqlite"):
-        time.sleep(1.5)
+        _blocked_in_begin_immediate(processes, deadline)
         return
     import psycopg
 
