@@ -1,8 +1,9 @@
 """The :class:`Database` a session talks to (made by :func:`common.database.opening.connect`).
 
 This module knows nothing of schemas: :meth:`Database.table` only looks tables up. A table
-registered after connect is declared by the ``declare_tables`` callable connect hands over
-(the schema check of :mod:`common.database.schema`), never by this module.
+registered after connect is declared when an upper layer calls :meth:`Database.declare_registered`,
+which runs the ``declare_tables`` callable connect hands over (the schema check of
+:mod:`common.database.schema`).
 """
 
 from __future__ import annotations
@@ -76,16 +77,26 @@ class Database:
         return self.backend.name
 
     def table(self, name: str) -> Table:
-        """The table called ``name``; one registered since connect is declared first."""
+        """The declared table called ``name``; looking it up never runs DDL.
+
+        A table registered after connect is unknown here until :meth:`declare_registered` ran.
+        """
         table = self.metadata.tables.get(name)
-        if table is None and self._declare_tables is not None:
-            with self._schema_lock:
-                if name not in self.metadata.tables:
-                    self._declare_tables(self)
-            table = self.metadata.tables.get(name)
-            if table is None:
-                raise DatabaseError(f"database {self.url}: no table {name} is declared")
+        if table is None:
+            raise DatabaseError(f"database {self.url}: no table {name} is declared (a class "
+                                "registered after connect needs declare_registered() first)")
         return table
+
+    def declare_registered(self) -> None:
+        """Check the schema of the tables registered since connect, evolving it as connect would.
+
+        The explicit step an upper layer takes when it meets a class declared after connect;
+        a database opened without a schema check declares nothing.
+        """
+        if self._declare_tables is None:
+            return
+        with self._schema_lock:
+            self._declare_tables(self)
 
     def allocate_ids(self, count: int) -> list[int]:
         """``count`` new object ids of this database's site."""

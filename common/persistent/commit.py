@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
-from common.database import OBJECT_TABLE, column_name
+from common.database import OBJECT_TABLE, column_name, utcnow
 from common.errors import DatabaseError, IntegrityError, PersistenceError
 from common.persistent.identity import Batch
 from common.persistent.loading import load_ids
@@ -139,7 +139,7 @@ def _resolve_values(session: Session, groups: dict[type, list[Any]]) -> dict[int
     database = session.database
     with database.read() as connection:
         for cls, equal in by_class.items():
-            table = database.table(cls._meta.table)
+            table = session.table(cls._meta.table)
             existing: dict[str, int] = dict(select_in_chunks(
                 connection, partial(equal_values, table), list(equal),
                 database.backend.in_chunk))
@@ -201,12 +201,11 @@ def _rows(groups: dict[type, list[Any]]) -> dict[str, list[dict[str, Any]]]:
 
 
 def _apply_mutations(session: Session, connection: Any, mutations: list[Mutation]) -> None:
-    database = session.database
-    catalogue = database.table(OBJECT_TABLE.name)
+    catalogue = session.table(OBJECT_TABLE.name)
     for mutation in mutations:
         obj = mutation.obj
         cls = type(obj)
-        table = database.table(cls._meta.table)
+        table = session.table(cls._meta.table)
         object_id = obj.__dict__["object_id"]
         columns = [column_name(name) for name in mutation.changes]
         current = connection.execute(lock_fields(table, object_id, columns)).first()
@@ -233,10 +232,10 @@ def _flush(session: Session, roots: list[Any], mutations: list[Mutation]) -> lis
         obj.__dict__["object_id"] = object_id
     filled_project, filled_privileges = _stamp(session, groups)
     # Tables first: a table missing since connect is created outside the write transaction.
-    tables = {OBJECT_TABLE.name: database.table(OBJECT_TABLE.name)}
+    tables = {OBJECT_TABLE.name: session.table(OBJECT_TABLE.name)}
     for cls in groups:
         for name in (cls._meta.table, *cls._meta.list_tables.values()):
-            tables[name] = database.table(name)
+            tables[name] = session.table(name)
     try:
         with database.write() as connection:
             _apply_mutations(session, connection, mutations)
@@ -266,7 +265,7 @@ def _stamp(session: Session, groups: dict[type, list[Any]]) -> tuple[list[dict],
     """
     context = session.context
     user, project, privileges = context.user, context.project, context.privileges
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = utcnow()
     filled_project: list[dict] = []
     filled_privileges: list[dict] = []
     for objects in groups.values():

@@ -110,7 +110,7 @@ def _rows_by_ids(session: Session, connection: Connection, table: Table,
 def count_query(session: Session, query: Query) -> int:
     """The number of objects of ``query`` (one COUNT; of its slice, when sliced)."""
     database = session.database
-    compiler = QueryCompiler(query, database.backend, database.table)
+    compiler = QueryCompiler(query, database.backend, session.table)
     if compiler.empty:
         return 0
     with database.read() as connection:
@@ -120,7 +120,7 @@ def count_query(session: Session, query: Query) -> int:
 def load_query(session: Session, query: Query) -> list[Any]:
     """The objects of ``query``, in its order."""
     database = session.database
-    compiler = QueryCompiler(query, database.backend, database.table)
+    compiler = QueryCompiler(query, database.backend, session.table)
     if compiler.empty:
         return []
     with database.read() as connection:
@@ -137,7 +137,7 @@ def load_query(session: Session, query: Query) -> list[Any]:
         found: dict[int, Any] = {}
         for class_name, class_ids in by_class.items():
             cls = persistent_class(class_name)
-            rows = _rows_by_ids(session, connection, database.table(cls._meta.table),
+            rows = _rows_by_ids(session, connection, session.table(cls._meta.table),
                                 class_ids)
             for obj in materialise(session, cls, rows, batch):
                 found[obj.object_id] = obj
@@ -170,7 +170,7 @@ def load_ids(session: Session, cls: type, ids: Iterable[int], *,
         if len(classes) == 1:
             groups = {classes[0]: wanted}
         else:
-            catalogue = database.table(OBJECT_TABLE.name)
+            catalogue = session.table(OBJECT_TABLE.name)
             groups = {}
             for object_id, class_name in select_in_chunks(
                     reading, partial(catalogue_classes, catalogue), wanted,
@@ -182,7 +182,7 @@ def load_ids(session: Session, cls: type, ids: Iterable[int], *,
                 if issubclass(klass, cls) and klass._meta.is_concrete:
                     groups.setdefault(klass, []).append(object_id)
         for klass, class_ids in groups.items():
-            rows = _rows_by_ids(session, reading, database.table(klass._meta.table),
+            rows = _rows_by_ids(session, reading, session.table(klass._meta.table),
                                 class_ids)
             for obj in materialise(session, klass, rows, batch):
                 found[obj.object_id] = obj
@@ -196,7 +196,7 @@ def _unique(objects: list[Any]) -> list[Any]:
 def _load_lists(session: Session, connection: Connection, cls: type, prop: persistent,
                 owners: list[Any]) -> list[Any]:
     name = prop.name
-    table = session.database.table(cls._meta.list_tables[name])
+    table = session.table(cls._meta.list_tables[name])
     values: dict[int, list[Any]] = {owner.__dict__["object_id"]: [] for owner in owners}
     for object_id, value in select_in_chunks(connection, partial(list_items, table),
                                              list(values), session.database.backend.in_chunk):

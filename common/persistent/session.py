@@ -21,6 +21,8 @@ from common.database import Database, connect
 from common.persistent.identity import IdentityMap
 
 if TYPE_CHECKING:
+    from sqlalchemy import Table
+
     from common.persistent.commit import Pending
     from dataserver.store import DataStore
 
@@ -45,6 +47,16 @@ class Session:
 
     def __repr__(self) -> str:
         return f"Session({self.database!r}, {self.context!r})"
+
+    def table(self, name: str) -> Table:
+        """The table ``name`` of this session's database, declared first when it is new.
+
+        A class registered after connect gets its table here, through the database's explicit
+        schema check; the lookup itself never runs DDL.
+        """
+        if name not in self.database.metadata.tables:
+            self.database.declare_registered()
+        return self.database.table(name)
 
     @property
     def store(self) -> DataStore:
