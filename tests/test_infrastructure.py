@@ -62,3 +62,30 @@ def test_layers_follow_the_design():
     assert result.returncode == 0, result.stdout
     assert "layers: 0 forbidden imports" in result.stdout
     assert "not on the layer map" not in result.stdout
+
+
+CYCLE_CHECK = ROOT.parent / "shared" / "tools" / "check_cycles.py"
+PACKAGES = sorted(str(path.parent.relative_to(ROOT))
+                  for path in ROOT.glob("*/**/__init__.py")
+                  if not path.relative_to(ROOT).parts[0].startswith((".", "build", "tests")))
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_package_modules_form_a_chain(package):
+    if not CYCLE_CHECK.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CYCLE_CHECK} is missing")
+        pytest.skip(f"{CYCLE_CHECK} is not beside this checkout")
+    result = subprocess.run([sys.executable, str(CYCLE_CHECK), str(ROOT), package],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "circle of" not in result.stdout, result.stdout
+
+
+def test_no_module_is_over_600_lines():
+    sources = [path for pattern in ("*.py", "*.pyx", "*.pxd") for path in ROOT.rglob(pattern)
+               if path.relative_to(ROOT).parts[0] not in {".venv", "build", "tests", "bench"}
+               and path.name != "generated.py"]
+    long = {str(path.relative_to(ROOT)): count for path in sources
+            if (count := len(path.read_text(encoding="utf-8").splitlines())) > 600}
+    assert not long, f"modules over 600 lines: {long}"
