@@ -121,6 +121,7 @@ class RawFrame(RawFrameBehaviour, DataObject, abstract=True):
         "seeing at start [arcsec]", float, fits="ESO TEL AMBI FWHM START"
     )
     TEL_AMBI_FWHM_END = persistent("seeing at end [arcsec]", float, fits="ESO TEL AMBI FWHM END")
+    primary_size = persistent("bytes of the header-only primary HDU (read with each chip)", int)
     is_valid = persistent("0 invalid, 1 valid, 2 proposed for promotion", int, 1)
 
 
@@ -2237,9 +2238,7 @@ class TraceTable(NightlyCalibration):
         }
     )
     qc_thresholds = (
-        QcThreshold(
-            "TRACE WIDTHS MEDIAN", "QC_TRACE_WIDTHS_MEDIAN", "widths", 0, minimum=60.0, maximum=90.0
-        ),
+        QcThreshold("TRACE WIDTHS STDEV", "QC_TRACE_WIDTHS_STDEV", "widths", 0, maximum=2.0),
     )
 
     raw_chips = persistent("the raw flat extensions traced", RawFlatChip, [])
