@@ -149,13 +149,12 @@ class CalibrationBehaviour(ProductBehaviour):
         self.timestamp_start, self.timestamp_end = validity_of(self.night, nights)
 
     @classmethod
-    def _request(cls, parameters: Any | None) -> tuple[type, str]:
-        spec = cls.__process__
+    def _request(cls, parameters: Any | None) -> tuple[type | None, str]:
+        """The parameter class and hash the request prefers (none for an ingested class)."""
         if parameters is None:
-            if spec is None:
-                raise ConfigError(f"{cls.__name__}.select_for_date: the class has no process "
-                                  "specification, so name the parameter set")
-            parameters = spec.parameters()
+            if cls.__process__ is None:
+                return None, ""
+            parameters = cls.__process__.parameters()
         return type(parameters), parameters.compute_hash()
 
     @classmethod

@@ -90,22 +90,27 @@ def _equal(column: ColumnElement[Any], value: Any) -> ColumnElement[bool]:
     return column.is_(None) if value is None else column == value
 
 
-def best_calibration_ids(cls: type, targets: Sequence[Target], *, parameter_class: type,
-                         parameter_hash: str, static: bool) -> list[int | None]:
+def best_calibration_ids(cls: type, targets: Sequence[Target], *,
+                         parameter_class: type | None, parameter_hash: str,
+                         static: bool) -> list[int | None]:
     """The id of the best selectable ``cls`` object for each target (None: none), one statement.
 
     ``parameter_class`` and ``parameter_hash`` name the parameter set the request uses;
-    candidates made with it rank first.
+    candidates made with it rank first (no class: no preference, for ingested calibrations).
     """
     if not targets:
         return []
     database = current_session().database
     table = database.table(table_name(cls.__name__))
-    parameters = database.table(table_name(parameter_class.__name__))
-    preference = case((parameters.c.params_hash == parameter_hash, 0), else_=1)
     selectable = and_(table.c.is_valid >= 1,
                       or_(table.c.quality_flags == 0, table.c.qc_override == true()))
-    source = table.outerjoin(parameters, parameters.c.object_id == table.c.parameters)
+    if parameter_class is None:
+        preference: ColumnElement[Any] = literal(0, Integer())
+        source: Any = table
+    else:
+        parameters = database.table(table_name(parameter_class.__name__))
+        preference = case((parameters.c.params_hash == parameter_hash, 0), else_=1)
+        source = table.outerjoin(parameters, parameters.c.object_id == table.c.parameters)
     branches = []
     for index, target in enumerate(targets):
         conditions = [selectable, table.c.timestamp_start <= target.moment,
