@@ -215,11 +215,24 @@ class _Renderer:
 
     def render(self) -> str:
         classes = self.model.classes
-        behaviours = sorted({d.behaviour for d in classes if d.behaviour}
-                            | ({"QcThreshold"} if any(q.thresholds for d in classes
-                                                      for q in d.qc) else set()))
+        body: list[str] = []
+        for decl in classes:
+            body.extend(["", "", *self.render_class(decl)])
+        processes = [decl for decl in classes if decl.process is not None]
+        if processes:
+            body.extend(["", "", "# Process specifications (a spec may name a class declared "
+                         "after its product)."])
+            for decl in processes:
+                body.extend(["", *self.render_process(decl)])
+        text = "\n".join(body)
+        standard = [line for line, used in (("import datetime as dt", "dt." in text),
+                                            ("from types import MappingProxyType",
+                                             "MappingProxyType(" in text)) if used]
         system = sorted({d.base for d in classes if d.base in SYSTEM_BASES} | {"persistent"},
                         key=_isort_key)
+        spec = [name for name in ("Calib", "Input", "ProcessSpec") if f"{name}(" in text]
+        behaviours = sorted({d.behaviour for d in classes if d.behaviour}
+                            | ({"QcThreshold"} if "QcThreshold(" in text else set()))
         names = sorted(["DATAMODEL_VERSION", *(d.name for d in classes)], key=_isort_key)
         lines = [
             f'"""MUSE classes generated from muse.xml (data model {self.model.version}).',
@@ -231,24 +244,17 @@ class _Renderer:
             "",
             "from __future__ import annotations",
             "",
-            "import datetime as dt",
-            "from types import MappingProxyType",
-            "",
+            *([*standard, ""] if standard else []),
             *self.import_lines("common.persistent", system),
         ]
-        lines.extend(self.import_lines("common.process.spec", ["Calib", "Input", "ProcessSpec"]))
-        lines.extend(self.import_lines("muse.datamodel.bases", behaviours))
+        if spec:
+            lines.extend(self.import_lines("common.process.spec", spec))
+        if behaviours:
+            lines.extend(self.import_lines("muse.datamodel.bases", behaviours))
         lines.extend(["", "__all__ = [", *(f"    {_string(name)}," for name in names), "]", "",
                       f"DATAMODEL_VERSION = {_string(self.model.version)}",
-                      '"""The version of muse.xml these classes were generated from."""'])
-        for decl in classes:
-            lines.extend(["", "", *self.render_class(decl)])
-        processes = [decl for decl in classes if decl.process is not None]
-        if processes:
-            lines.extend(["", "", "# Process specifications (a spec may name a class declared "
-                          "after its product)."])
-            for decl in processes:
-                lines.extend(["", *self.render_process(decl)])
+                      '"""The version of muse.xml these classes were generated from."""',
+                      *body])
         return "\n".join(lines) + "\n"
 
     @staticmethod

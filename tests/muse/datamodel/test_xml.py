@@ -213,3 +213,52 @@ def test_validity_and_observation_date():
                                                      dt.datetime(2016, 3, 17, 20, 40))
     moments = [dt.datetime(2016, 3, 15, 11, 30), dt.datetime(2016, 3, 15, 11, 34)]
     assert mean_datetime(moments) == dt.datetime(2016, 3, 15, 11, 32)
+
+
+TINY = """<?xml version="1.0"?>
+<datamodel version="0.1">
+  <class name="TinyThing" base="DBObject">
+    <doc>A thing.</doc>
+    <attribute name="size_mm" type="float" default="1.5" renamed_from="old_size" doc="size"/>
+    <attribute name="seen" type="datetime" default="2016-03-14T20:40:00" doc="first seen"/>
+    <attribute name="extra" type="dict" doc="free-form values"/>
+    <link name="later" class="TinyLater" doc="a class declared below"/>
+    <list name="parts" class="TinyLater" doc="a list of links"/>
+  </class>
+  <class name="TinyLater" base="DBObject">
+    <doc>Declared after its first use.</doc>
+  </class>
+</datamodel>
+"""
+
+
+def test_generator_renders_every_declaration(tmp_path):
+    path = tmp_path / "tiny.xml"
+    path.write_text(TINY, encoding="utf-8")
+    source = generate.render(generate.load(path))
+    assert ('size_mm = persistent("size", float, 1.5, renamed_from="old_size")' in source)
+    assert ('seen = persistent("first seen", dt.datetime, '
+            'dt.datetime.fromisoformat("2016-03-14T20:40:00"))') in source
+    assert 'later = persistent("a class declared below", "TinyLater")' in source
+    assert 'parts = persistent("a list of links", "TinyLater", [])' in source
+    assert 'extra = persistent("free-form values", dict)' in source
+    out = tmp_path / "tiny.py"
+    out.write_text(source, encoding="utf-8")
+    for command in (["check", "--no-cache", str(out)], ["format", "--check", "--no-cache",
+                                                        str(out)]):
+        run = subprocess.run([sys.executable, "-m", "ruff", *command], capture_output=True,
+                             text=True, check=False)
+        assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_day_number_compiles_for_every_backend():
+    from sqlalchemy import Column, Date, MetaData, Table, select
+    from sqlalchemy.dialects import oracle, postgresql, sqlite
+
+    from muse.datamodel.selection import day_number
+
+    table = Table("t", MetaData(), Column("night", Date))
+    statement = select(day_number(table.c.night))
+    assert "julianday(t.night)" in str(statement.compile(dialect=sqlite.dialect()))
+    for dialect in (postgresql.dialect(), oracle.dialect()):
+        assert "t.night - DATE '1970-01-01'" in str(statement.compile(dialect=dialect))
