@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from common.errors import ConfigError, ImmutableError, QcFailed
+from common.errors import ConfigError, ImmutableError
 from common.process.spec import ProcessSpec
 from muse.datamodel.rules import mean_datetime, night_of, validity_of
 from muse.datamodel.selection import Target, best_calibration_ids
@@ -106,11 +106,11 @@ class Verified:
                 for threshold in self.qc_thresholds
                 if threshold.violated_by(getattr(self, threshold.attribute))]
 
-    def verify(self, *, strict: bool = False) -> int:
+    def verify(self) -> int:
         """Set ``quality_flags`` from the QC thresholds (before commit); return the flags.
 
-        ``strict`` raises :class:`QcFailed` naming the violated thresholds instead of
-        returning non-zero flags (the product keeps its flags either way).
+        A flagged object is still committed: it stays, is not selectable, and
+        :meth:`qc_failures` says why.
         """
         if self.is_committed:
             raise ImmutableError(f"{self!r} is committed: quality_flags is written once, by "
@@ -120,8 +120,6 @@ class Verified:
             if threshold.violated_by(getattr(self, threshold.attribute)):
                 flags |= 1 << threshold.bit
         self.quality_flags = flags
-        if flags and strict:
-            raise QcFailed(f"{self!r}: {'; '.join(self.qc_failures())}")
         return flags
 
 
@@ -186,7 +184,8 @@ class CalibrationBehaviour(ProductBehaviour):
                                    parameter_hash=parameter_hash, static=cls.is_static)
         wanted = sorted({object_id for object_id in ids if object_id is not None})
         loaded = {obj.object_id: obj for obj in cls.object_id.in_(wanted)} if wanted else {}
-        return [None if object_id is None else loaded[object_id] for object_id in ids]
+        # an object hidden between the two statements counts as not found
+        return [loaded.get(object_id) for object_id in ids]
 
 
 class RawFrameBehaviour:
@@ -209,7 +208,11 @@ class RawFrameBehaviour:
 
 
 class RawChipBehaviour(Verified):
-    """One extension of a raw file: selectable like a product, read by byte range."""
+    """One extension of a raw file, selectable like a product (valid, unflagged or overridden).
+
+    Its bytes are ``hdu_offset``/``hdu_size`` of its frame's file
+    (:func:`muse.datamodel.extract.fetch_single_ifu`).
+    """
 
     do_category: ClassVar[str | None] = None
 
