@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,6 @@ def db_session(database: Database, local_store):
 @pytest.fixture
 def assert_query_count(database: Database):
     """``with assert_query_count(n): …`` fails unless exactly n statements ran."""
-    from contextlib import contextmanager
 
     @contextmanager
     def check(expected: int):

@@ -6,7 +6,10 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
+from common.config import Context
+from common.database import connect
 from common.errors import RecipeError
+from common.persistent import session
 from muse.datamodel import (
     BiasParameters,
     FlatParameters,
@@ -27,10 +30,7 @@ IFU = 7
 
 @pytest.fixture
 def sqlite_session(sqlite_url, local_store):
-    from common.config import Context
-    from common.database import connect
-    from common.persistent import session
-
+    """The adapters run once, on SQLite (the mapping is tested on both backends)."""
     database = connect(sqlite_url, site=0)
     context = Context(user="tester", project="test", privileges=1, site=0)
     with session(database, context, store=local_store) as opened:
