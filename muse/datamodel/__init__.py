@@ -7,10 +7,12 @@
   and validity rules; :mod:`muse.datamodel.selection`: the one-statement ranking.
 - :mod:`muse.datamodel.make`: the adapters that run recipes for one IFU (imported by the
   worker that runs them, not here: recipes are heavy); :mod:`muse.datamodel.extract`: one
-  IFU of a raw file as a small FITS file.
+  IFU of a raw file as a small FITS file; :mod:`muse.datamodel.products`: an adapter's
+  result stored, verified and committed.
 
 Left out so far: the adapters of WavecalTable, PixTable and DataCube/ImageFov (their classes
-and process specifications exist), ingest rules, and lineage.
+and process specifications exist; ``spec.adapter()`` says the function is missing), the
+ingest rules (DO.CATG classification, raw QC), and lineage.
 """
 
 from __future__ import annotations
