@@ -14,7 +14,7 @@ deep-frozen values), ``properties`` (the ``persistent`` descriptor), ``expressio
 ``identity`` (identity map), ``session``, ``loading`` (runs queries: rows → objects, batch
 loading, COUNT), ``query`` (``Query`` and its query columns), ``record`` (the per-class
 record ``Cls._meta``), ``meta`` (the metaclass), ``commit``, ``objects`` (DBObject,
-AuditRecord, DataObject), ``system`` (ParameterSet, QcRecord) and ``context``.
+AuditRecord, DataObject), ``system`` (ParameterSet) and ``context``.
 
 Left out here: schema evolution and row-level security (their own parts of DESIGN §3), and
 deleting objects (``awe delete``).
@@ -28,7 +28,7 @@ from common.persistent.context import context
 from common.persistent.objects import AuditRecord, DataObject, DBObject
 from common.persistent.properties import persistent
 from common.persistent.session import session
-from common.persistent.system import ParameterSet, QcRecord
+from common.persistent.system import ParameterSet
 
 register_declaring(__name__)
 
@@ -36,4 +36,4 @@ __all__ = ["DBObject", "DataObject", "commit", "context", "persistent", "session
            "transaction"]
 
 # Importing this package registers the system classes (their tables are created on connect).
-SYSTEM_CLASSES = (AuditRecord, ParameterSet, QcRecord)
+SYSTEM_CLASSES = (AuditRecord, ParameterSet)

@@ -1,12 +1,14 @@
-"""The hand-written system bases ``ParameterSet`` and ``QcRecord``.
+"""The hand-written system base ``ParameterSet``.
 
-(The third system class, ``AuditRecord``, one row per change of a mutable field, lives beside
+(The other system class, ``AuditRecord``, one row per change of a mutable field, lives beside
 ``DBObject`` in :mod:`common.persistent.objects`, whose audited mutators build it.)
 
 - :class:`ParameterSet`: a value. ``params_hash`` is the sha256 of the canonical JSON of the
   class name and the values; committing a set equal to a committed one returns that one.
   The data model declares the subclasses (``BiasParameters(ParameterSet)``).
-- :class:`QcRecord`: the base of per-product QC value records the data model declares.
+
+QC values are columns of the products themselves (``MasterBias.QC_BIAS_MASTER1_RON > 3.5``),
+so there is no separate QC record class.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from common.errors import PersistenceError
 from common.persistent.objects import DBObject
 from common.persistent.properties import SYSTEM_FIELDS, persistent
 
-__all__ = ["ParameterSet", "QcRecord"]
+__all__ = ["ParameterSet"]
 
 
 def _canonical(value: Any) -> Any:
@@ -66,9 +68,3 @@ class ParameterSet(DBObject, abstract=True, value=True):
 
     def __hash__(self) -> int:
         return hash(self.compute_hash())
-
-
-class QcRecord(DBObject, abstract=True):
-    """QC values of one product; the data model declares a subclass per product class."""
-
-    product = persistent("the product these QC values describe", DBObject)

@@ -80,7 +80,8 @@ def test_init_migrate_and_history(fresh_url, capsys):
     assert status == 0 and out.startswith("-- ") and "up to date (schema version 1)" in out
     status, out, _ = awe_db(capsys, "history", "--statements", "--database", fresh_url)
     assert status == 0
-    assert re.match(r"version 1  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC  release 0\.1\.0, by \S+, "
+    assert re.match(r"version 1  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC  release 0\.1\.0, "
+                    r"(data model \S+, )?by \S+, "
                     r"hash [0-9a-f]{12}\n", out)
     assert "  insert row into awe_site (site 0 'local')" in out and "CREATE TABLE" in out
 

@@ -11,7 +11,7 @@ from common.errors import ImmutableError, IntegrityError, PersistenceError, Stor
 from common.persistent import DataObject, DBObject, commit, persistent, transaction
 from common.persistent.identity import IdentityMap
 from common.persistent.objects import AuditRecord
-from common.persistent.system import ParameterSet, QcRecord
+from common.persistent.system import ParameterSet
 
 START = dt.datetime(2016, 3, 14, 20, 40)
 END = dt.datetime(2016, 3, 15, 20, 40)
@@ -34,10 +34,6 @@ class SysProduct(DataObject):
     timestamp_end = persistent("end of validity (exclusive)", dt.datetime)
     parameters = persistent("parameters used", SysParameters)
     product_category = "MASTER_BIAS"
-
-
-class SysQc(QcRecord):
-    QC_BIAS_MASTER_RON = persistent("read-out noise", float)
 
 
 class SysPlain(DBObject):
@@ -174,14 +170,6 @@ def test_parameter_hash_covers_class_and_values():
     assert a.compute_hash() != SysParameters(threshold=1.0).compute_hash()
     assert a.parameter_values() == {"tag": None, "threshold": 1.0, "method": "median",
                                     "start_night": dt.date(2016, 3, 14)}
-
-
-def test_qc_records_link_their_product(db_session, tag, tmp_path):
-    product = _product(tag, tmp_path)
-    qc = SysQc(product=product, QC_BIAS_MASTER_RON=2.9)
-    qc.commit()
-    assert product.is_committed
-    assert (SysQc.product == product)[0].QC_BIAS_MASTER_RON == 2.9
 
 
 def test_store_names_products_and_retrieve_verifies(db_session, tag, tmp_path):
