@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 
 from common.errors import (
     AweError,
-    IntegrityError,
+    CorruptFile,
     NotFound,
     StoreError,
     StoreFull,
@@ -42,14 +42,17 @@ from common.errors import (
     StoreUnavailable,
     error_from_wire,
 )
-from dataserver.progress import Progress
+from common.files import sync_and_place
+from common.progress import Progress
 from dataserver.protocol import CHECKSUM_HEADER, HOP_HEADER, error_class_for_status
 from dataserver.store import (
     CHUNK_SIZE,
     StoredFile,
     VerifyingReader,
     check_name,
+    check_same_content,
     hash_all,
+    verify_digest,
     write_all,
 )
 
@@ -62,6 +65,23 @@ T = TypeVar("T")
 RECEIVE_BLOCK = 4 << 20
 SEND_BLOCK = 64 << 20
 PREFLIGHT_SIZE = 8 << 20
+LARGE_TRANSFER = 64 << 20
+
+
+class _Transfer:
+    """Bytes done of one transfer, passed on to a :class:`Progress` callback if any."""
+
+    def __init__(self, progress: Progress | None, total: int, what: str) -> None:
+        self._progress = progress if total >= LARGE_TRANSFER else None
+        self.total = total
+        self.what = what
+        self.done = 0
+
+    def advance(self, count: int) -> None:
+        """Count ``count`` more bytes done."""
+        self.done += count
+        if self._progress is not None:
+            self._progress(self.done, self.total, self.what)
 
 
 class _Unavailable(Exception):
@@ -164,14 +184,14 @@ class HttpStore:
 
     ``token`` is sent as ``Authorization: Bearer`` (a user token to read and store; the
     service token also to delete). ``ca_file`` adds a certificate authority for ``https``
-    servers (``SSL_CERT_FILE`` works too). ``progress`` forces the progress display on or
-    off (default: on a terminal, for transfers of 64 MiB and more).
+    servers (``SSL_CERT_FILE`` works too). ``progress(done, total, what)`` is told the bytes
+    done of every transfer of 64 MiB and more (``awe`` passes its bar).
     """
 
     def __init__(self, urls: Sequence[str], *, token: str | None = None,
                  connect_timeout: float = 5.0, timeout: float = 60.0, retries: int = 2,
                  backoff: float = 0.5, ca_file: Path | None = None,
-                 progress: bool | None = None) -> None:
+                 progress: Progress | None = None) -> None:
         if not urls:
             raise StoreRequestError("HttpStore needs at least one data server URL")
         context = ssl.create_default_context(cafile=ca_file) if ca_file else None
@@ -247,7 +267,7 @@ class HttpStore:
             error_type = response.getheader("X-Awe-Error-Type")
             error = (error_from_wire(error_type, where) if error_type
                      else error_class_for_status(response.status)(where))
-        if response.status >= 500 and response.status != 507:
+        if response.status >= 500 and not isinstance(error, StoreFull | CorruptFile):
             return _Unavailable(f"{where}: {error}")
         return error
 
@@ -268,11 +288,13 @@ class HttpStore:
     def _across_servers(self, what: str, attempt: Callable[[_Server], T]) -> T:
         """Run ``attempt`` on each server in turn until one gives an answer.
 
-        :class:`NotFound` and :class:`StoreFull` move on to the next server and are raised
-        only when no server did better; :class:`_Unavailable` rounds are retried with back-off.
+        :class:`NotFound`, :class:`StoreFull` and :class:`CorruptFile` move on to the next
+        server and are raised only when no server did better (a corrupt copy first: it says
+        more than "not found"); :class:`_Unavailable` rounds are retried with back-off.
         """
         missing: AweError | None = None
         full: AweError | None = None
+        corrupt: AweError | None = None
         failures: list[str] = []
         for round_number in range(self.retries + 1):
             if round_number:
@@ -288,8 +310,12 @@ class HttpStore:
                     missing = missing or exc
                 except StoreFull as exc:
                     full = full or exc
-            if missing is not None or full is not None:
+                except CorruptFile as exc:
+                    corrupt = corrupt or exc
+            if missing is not None or full is not None or corrupt is not None:
                 break
+        if corrupt is not None:
+            raise corrupt
         if full is not None:
             raise full
         if missing is not None:
@@ -313,28 +339,25 @@ class HttpStore:
 
     def _hash_file(self, src: Path, name: str, size: int) -> str:
         digest = hashlib.sha256()
-        with open(src, "rb") as stream, \
-                self._progress_for(f"hashing {name}", size) as progress:
+        progress = self._transfer(f"hashing {name}", size)
+        with open(src, "rb") as stream:
             while chunk := stream.read(CHUNK_SIZE * 4):
                 digest.update(chunk)
                 progress.advance(len(chunk))
         return digest.hexdigest()
 
-    def _progress_for(self, label: str, size: int) -> Progress:
-        return Progress(label, size, show=self._progress)
+    def _transfer(self, what: str, size: int) -> _Transfer:
+        return _Transfer(self._progress, size, what)
 
     def _put_on(self, server: _Server, src: Path, name: str, size: int, sha256: str) -> str:
         if size >= PREFLIGHT_SIZE:
             existing = self._stat(server, name, local_only=True)
             if existing is not None:
-                if existing.sha256 == sha256:
-                    return sha256
-                raise IntegrityError(
-                    f"{name}: already stored on {server.url} with sha256 {existing.sha256}; "
-                    f"refusing other content (sha256 {sha256}). Stored files are immutable: "
-                    "use a new name.")
-        with open(src, "rb") as stream, \
-                self._progress_for(f"{name} → {server.url}", size) as progress:
+                check_same_content(name, existing.sha256, sha256,
+                                   f"already stored on {server.url}")
+                return sha256
+        progress = self._transfer(f"{name} → {server.url}", size)
+        with open(src, "rb") as stream:
 
             def send(connection: http.client.HTTPConnection) -> None:
                 offset = 0
@@ -378,25 +401,25 @@ class HttpStore:
         buffers = [bytearray(RECEIVE_BLOCK), bytearray(RECEIVE_BLOCK)]
         pending: list[Future[object]] = []
         received = 0
-        with self._progress_for(label, size) as progress:
-            try:
-                index = 0
-                while True:
-                    view = memoryview(buffers[index % 2])
-                    index += 1
-                    count = response.readinto(view)
-                    for job in pending:
-                        job.result()
-                    if not count:
-                        break
-                    block = [view[:count]]
-                    pending = [executor.submit(hash_all, digest, block),
-                               executor.submit(write_all, fd, block)]
-                    received += count
-                    progress.advance(count)
-            finally:
+        progress = self._transfer(label, size)
+        try:
+            index = 0
+            while True:
+                view = memoryview(buffers[index % 2])
+                index += 1
+                count = response.readinto(view)
                 for job in pending:
                     job.result()
+                if not count:
+                    break
+                block = [view[:count]]
+                pending = [executor.submit(hash_all, digest, block),
+                           executor.submit(write_all, fd, block)]
+                received += count
+                progress.advance(count)
+        finally:
+            for job in pending:
+                job.result()
         return digest.hexdigest(), received
 
     def _get_from(self, server: _Server, name: str, dst: Path) -> Path:
@@ -417,11 +440,12 @@ class HttpStore:
             if received != size:
                 server.drop()
                 raise _Unavailable(f"{server.url}: GET {name}: {received} of {size} bytes")
-            if found != expected:
+            try:
+                verify_digest(found, expected, f"{server.url}: GET {name}")
+            except CorruptFile:
                 self._report_corrupt(server, name)
-                raise _Unavailable(f"{server.url}: GET {name}: content has sha256 {found}, the "
-                                   f"server recorded {expected}; reported, trying elsewhere")
-            os.replace(tmp, dst)
+                raise
+            sync_and_place(fd, tmp, dst)
         finally:
             os.close(fd)
             Path(tmp).unlink(missing_ok=True)
