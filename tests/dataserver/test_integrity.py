@@ -3,6 +3,7 @@
 Real servers on loopback; corruption is made by flipping a byte of the stored file on disk.
 """
 
+import asyncio
 import base64
 import hashlib
 import http.client
@@ -12,6 +13,8 @@ import time
 import pytest
 
 from common.errors import CorruptFile, IntegrityError, NotFound
+from dataserver import client as client_module
+from dataserver.scrub import scrub
 from dataserver.store import LocalStore, sha256_of
 
 ARCFILE = "MUSE.2016-03-15T02:10:11.123.fits"
@@ -127,10 +130,10 @@ def test_the_background_scrub_finds_corruption_without_a_client(cluster, make_fi
     a.client().put(source, ARCFILE)
     flip_byte(a.disk().path(ARCFILE), 99_999)
     deadline = time.monotonic() + 30
-    while a.disk().exists(ARCFILE) and time.monotonic() < deadline:
+    while "verify_lost" not in a.health()["counters"] and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert a.disk().quarantined(ARCFILE) is not None
     assert a.health()["counters"]["verify_lost"] == 1
+    assert a.disk().quarantined(ARCFILE) is not None and not a.disk().exists(ARCFILE)
     reply = raw(a.url, "GET", f"/files/{ARCFILE}", bearer(cluster.tokens.alice))
     assert reply.status == 502 and reply.json()["error_type"] == "CorruptFile"
     assert "content has sha256" in reply.json()["message"]
@@ -189,3 +192,27 @@ def test_bad_ranges_are_416_on_any_size_and_on_missing_files(cluster, tmp_path, 
             reply = raw(a.url, "GET", f"/files/{name}", {**auth, "Range": header})
             assert reply.status == 416, (header, name, size, reply.status, reply.body[:200])
             assert reply.json()["error_type"] == "RangeNotSatisfiable"
+
+
+def test_transfers_and_scrub_report_through_the_one_progress_callback(cluster, make_file,
+                                                                      tmp_path, monkeypatch):
+    monkeypatch.setattr(client_module, "LARGE_TRANSFER", 0)
+    calls = []
+
+    def progress(done: int, total: int, what: str) -> None:
+        calls.append((done, total, what))
+
+    a = cluster.start("a")
+    source = make_file("f", 3 * MiB)
+    store = a.client(progress=progress)
+    store.put(source, ARCFILE)
+    store.get(ARCFILE, tmp_path / "back")
+    whats = {what for _, _, what in calls}
+    assert {f"hashing {ARCFILE}", f"{ARCFILE} → {a.url}", f"{ARCFILE} ← {a.url}"} <= whats
+    for what in whats:
+        mine = [(done, total) for done, total, label in calls if label == what]
+        assert mine[-1] == (3 * MiB, 3 * MiB)
+        assert [done for done, _ in mine] == sorted(done for done, _ in mine)
+    calls.clear()
+    report = asyncio.run(scrub(LocalStore(a.root), None, progress=progress))
+    assert report.checked == 1 and calls[-1][:2] == (1, 1)
