@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from common.errors import IntegrityError, NotFound, StoreError, StoreUnavailable
+from common.errors import CorruptFile, IntegrityError, NotFound, StoreError, StoreUnavailable
 from common.progress import Progress
 from dataserver.peers import Peers
-from dataserver.store import DamagedChecksumRecord, LocalStore, sha256_of
+from dataserver.store import DamagedChecksumRecord, LocalStore, sha256_of, verify_digest
 
 __all__ = ["ScrubReport", "Verdict", "check_file", "open_server_store", "scrub"]
 
@@ -73,18 +73,21 @@ async def check_file(store: LocalStore, peers: Peers | None, name: str,
     except DamagedChecksumRecord as exc:
         recorded, reason = None, f"damaged checksum record: {exc}"
     found = await loop.run_in_executor(executor, sha256_of, store.path(name))
-    if found == recorded:
-        return Verdict.OK
+    if recorded is not None:
+        try:
+            verify_digest(found, recorded, "re-hashed")
+        except CorruptFile as exc:
+            reason = str(exc)
+        else:
+            return Verdict.OK
     copies = await peers.locate_all(name) if peers is not None else []
     if any(copy.sha256 == found for copy in copies):
         await loop.run_in_executor(executor, store.repair_checksum, name, found)
         log.warning("%s: the recorded sha256 %s was wrong; peers hold the content found on "
                     "disk (%s); record repaired", name, recorded, found)
         return Verdict.SIDECAR_REPAIRED
-    if reason is None:
-        reason = f"content has sha256 {found}, recorded {recorded}"
-    else:
-        reason += f"; no peer holds the content found on disk (sha256 {found})"
+    if recorded is None:
+        reason = f"{reason}; no peer holds the content found on disk (sha256 {found})"
     moved = await loop.run_in_executor(executor, store.quarantine, name, recorded, reason)
     log.warning("%s: %s; moved to %s", name, reason, moved)
     for copy in copies:

@@ -37,6 +37,7 @@ from dataserver.store import (
     Tombstone,
     check_name,
     check_same_content,
+    verify_digest,
 )
 from dataserver.streams import HashingWriter
 
@@ -211,11 +212,12 @@ class FileService:
                 raise StoreRequestError(f"PUT {name}: received {received} bytes, the request "
                                         f"announced {size}; nothing stored")
             await self._run(os.fsync, fd)
-            if found != sha256:
+            try:
+                verify_digest(found, sha256, f"PUT {name}: the {received} bytes received",
+                              error=ChecksumMismatch, outcome="the one declared; nothing stored")
+            except ChecksumMismatch:
                 self.counters["checksum_mismatches"] += 1
-                raise ChecksumMismatch(
-                    f"PUT {name}: the {received} bytes received have sha256 {found}, the "
-                    f"request declared {sha256}; nothing stored")
+                raise
             created = await self._run(self.store.link_temp, tmp, name, sha256)
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):

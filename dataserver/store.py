@@ -76,14 +76,15 @@ def check_name(name: object) -> str:
     return name
 
 
-def verify_digest(found: str, expected: str, what: str) -> None:
-    """Raise :class:`CorruptFile` naming ``what`` unless sha256 ``found`` is ``expected``.
+def verify_digest(found: str, expected: str, what: str, *,
+                  error: type[IntegrityError] = CorruptFile, outcome: str = "corrupted") -> None:
+    """Raise ``error`` naming ``what`` unless sha256 ``found`` is ``expected``.
 
-    The one place where content read back is compared with its recorded checksum.
+    The one place where content is compared with the checksum recorded or declared for it:
+    a copy read back (:class:`CorruptFile`) or an upload (:class:`ChecksumMismatch`).
     """
     if found != expected:
-        raise CorruptFile(f"{what}: content has sha256 {found}, expected {expected} "
-                          "(corrupted)")
+        raise error(f"{what}: content has sha256 {found}, expected {expected} ({outcome})")
 
 
 def check_same_content(name: str, existing: str, offered: str, where: str) -> None:
