@@ -1,7 +1,9 @@
 """Progress of long command-line work: a bar on a terminal, plain lines in a log.
 
-Recipes and the simulator report through a callback ``progress(done, total, what)``; this is
-the callback the ``awe`` commands give them.
+Every layer reports through one callback type, :class:`common.progress.Progress`, called as
+``progress(done, total, what)``: recipes and the simulator count steps (IFUs, extensions), the
+data-server client and scrub count bytes or files. :class:`StepProgress` is the callback the
+``awe`` commands give them.
 """
 
 from __future__ import annotations
@@ -9,17 +11,22 @@ from __future__ import annotations
 import time
 from typing import TextIO
 
-__all__ = ["StepProgress"]
+__all__ = ["BYTES", "StepProgress"]
 
 BAR_WIDTH = 30
+BYTES = "bytes"
+"""The unit that is shown in MiB with a rate (transfers)."""
+REDRAW_INTERVAL = 0.1
 
 
 class StepProgress:
-    """Show ``done`` of ``total`` steps of ``label``.
+    """Show ``done`` of ``total`` ``unit`` of ``label`` (a :class:`common.progress.Progress`).
 
-    On a terminal a one-line bar is redrawn at every step. Elsewhere (a log, a pipe) a line
-    ``label: done/total unit (what)`` is written each time another tenth of the work is done,
-    so a job log gets at most about ten lines whatever the step count.
+    On a terminal a one-line bar is redrawn at every step (bytes: at most ten times a second,
+    and at the end).
+    Elsewhere (a log, a pipe) a line ``label: done/total unit (what)`` is written each time
+    another tenth of the work is done, so a job log gets at most about ten lines whatever the
+    step count. With ``unit`` :data:`BYTES` the amounts are shown in MiB with a rate.
     """
 
     def __init__(self, stream: TextIO, label: str, unit: str) -> None:
@@ -29,18 +36,31 @@ class StepProgress:
         self.terminal = stream.isatty()
         self.started = time.monotonic()
         self.reported = -1
+        self._drawn = 0.0
+
+    def _amount(self, done: int, total: int, elapsed: float) -> str:
+        if self.unit != BYTES:
+            return f"{done}/{total} {self.unit}"
+        rate = done / max(elapsed, 1e-6) / 2**20
+        return f"{done / 2**20:.1f}/{total / 2**20:.1f} MiB {rate:.0f} MiB/s"
 
     def __call__(self, done: int, total: int, what: str) -> None:
-        """Report that ``done`` of ``total`` steps are finished, the last being ``what``."""
-        elapsed = time.monotonic() - self.started
+        """Report that ``done`` of ``total`` units are finished, the last being ``what``."""
+        now = time.monotonic()
+        elapsed = now - self.started
+        finished = done >= total
         if self.terminal:
-            filled = BAR_WIDTH * done // total
-            self.stream.write(f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done}/{total} "
-                              f"{self.unit} {elapsed:6.1f} s {what[:40]:40}")
-            if done == total:
+            if self.unit == BYTES and not finished and now - self._drawn < REDRAW_INTERVAL:
+                return
+            self._drawn = now
+            filled = BAR_WIDTH * done // max(total, 1)
+            self.stream.write(f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
+                              f"{self._amount(done, total, elapsed)} {elapsed:6.1f} s "
+                              f"{what[:40]:40}")
+            if finished:
                 self.stream.write("\n")
-        elif 10 * done // total > self.reported:
-            self.reported = 10 * done // total
-            self.stream.write(f"{self.label}: {done}/{total} {self.unit} ({what}, "
+        elif 10 * done // max(total, 1) > self.reported:
+            self.reported = 10 * done // max(total, 1)
+            self.stream.write(f"{self.label}: {self._amount(done, total, elapsed)} ({what}, "
                               f"{elapsed:.1f} s)\n")
         self.stream.flush()

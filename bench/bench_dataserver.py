@@ -2,6 +2,7 @@
 
 - GET of a 1 GiB file (page cache warm) from our server, nginx (sendfile on, one worker, a
   config of its own on a random loopback port) and http.server; the same client reads each.
+  Then the same file through ``HttpStore`` (stream verified; then downloaded to disk).
 - PUT of the same file: the raw request (checksum known, so this is the server's receive,
   sha256, fsync and link), the client's whole ``HttpStore.put`` (hashing first), next to a
   plain copy + fsync of the file on the same disk.
@@ -157,6 +158,15 @@ def read_all(port: int, path: str, headers: dict[str, str] | None = None) -> flo
     if received != int(response.getheader("Content-Length")):
         raise RuntimeError(f"GET {path} on {port}: short body")
     return elapsed
+
+
+def read_through_client(client: HttpStore, name: str) -> float:
+    """Stream ``name`` through the client (verifying it) and discard it; return seconds."""
+    started = time.perf_counter()
+    with client.open(name) as stream:
+        while stream.read(CHUNK_SIZE * 4):
+            pass
+    return time.perf_counter() - started
 
 
 def best(times: list[float]) -> float:
@@ -315,7 +325,7 @@ def run(args: argparse.Namespace, work: Path, servers: Servers) -> None:
     for index in range(args.repeat):
         puts.append(raw_put(port_a, f"put-{index}.fits", source, sha256))
     put = best(puts)
-    client = HttpStore([f"http://127.0.0.1:{port_a}"], token=TOKEN, progress=False)
+    client = HttpStore([f"http://127.0.0.1:{port_a}"], token=TOKEN)
     started = time.perf_counter()
     client.put(source, "big.fits")
     whole_put = time.perf_counter() - started
@@ -346,14 +356,16 @@ def run(args: argparse.Namespace, work: Path, servers: Servers) -> None:
              f"ratio {figures['nginx (sendfile on)'] / ours:4.2f}")
     line("data server / http.server", "", "",
          f"ratio {figures['python -m http.server'] / ours:4.2f}")
+    line("HttpStore.open + read (client: pooled connection, sha256 verified)",
+         gbps(size, measure(lambda: read_through_client(client, "big.fits"), args.repeat)))
     started = time.perf_counter()
     client.get("big.fits", work / "back.fits")
-    line("HttpStore.get (verified, written to disk)", gbps(size, time.perf_counter() - started))
+    line("HttpStore.get (verified, fsynced to disk)", gbps(size, time.perf_counter() - started))
     (work / "back.fits").unlink()
 
     # -- peer fetch ----------------------------------------------------------------------------
     print("\nPeer fetch (b has no copy: it relays a's file while caching it)")
-    service = HttpStore([f"http://127.0.0.1:{port_b}"], token=SERVICE, progress=False)
+    service = HttpStore([f"http://127.0.0.1:{port_b}"], token=SERVICE)
     fetches = []
     for _ in range(args.repeat):
         fetches.append(read_all(port_b, "/files/big.fits", auth))
@@ -370,7 +382,7 @@ def run(args: argparse.Namespace, work: Path, servers: Servers) -> None:
     # -- many small files -------------------------------------------------------------------------
     print(f"\n{CONCURRENCY} concurrent clients, GET of {SMALL_SIZE // 1024} KiB files "
           f"({CONCURRENCY * REQUESTS_PER_CLIENT} requests)")
-    store_a = HttpStore([f"http://127.0.0.1:{port_a}"], token=TOKEN, progress=False)
+    store_a = HttpStore([f"http://127.0.0.1:{port_a}"], token=TOKEN)
     for name in small_names:
         store_a.put(www / name, name)
     paths = [f"/files/{name}" for name in small_names]

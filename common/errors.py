@@ -18,6 +18,7 @@ __all__ = [
     "AweError",
     "ChecksumMismatch",
     "ConfigError",
+    "CorruptFile",
     "DatabaseError",
     "DpuError",
     "ImmutableError",
@@ -29,6 +30,7 @@ __all__ = [
     "PlanStopped",
     "QcFailed",
     "QueryError",
+    "RangeNotSatisfiable",
     "RecipeError",
     "SchemaEvolutionError",
     "StoreError",
@@ -183,6 +185,22 @@ class ChecksumMismatch(IntegrityError):
     """Received content does not have the sha256 its sender declared; nothing was stored."""
 
     error_type = "ChecksumMismatch"
+
+
+class CorruptFile(StoreError, IntegrityError):
+    """A stored file no longer matches its recorded sha256 (or that record is damaged).
+
+    Found by a read, a client's report or a scrub; the file is quarantined rather than
+    served, and its name stays bound to the recorded content. It is not "no such file".
+    """
+
+    error_type = "CorruptFile"
+
+
+class RangeNotSatisfiable(StoreRequestError):
+    """A byte range is malformed, asks for several ranges, or lies outside the file."""
+
+    error_type = "RangeNotSatisfiable"
 
 
 class StoreFull(StoreError):

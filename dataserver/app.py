@@ -60,9 +60,15 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 async def _service_lifecycle(app: web.Application) -> AsyncIterator[None]:
     service = app[SERVICE]
+    interval = app[SETTINGS].scrub_interval
     async with service.peers:
         await service.start()
+        scrubbing = asyncio.create_task(service.scrub_every(interval)) if interval else None
         yield
+        if scrubbing is not None:
+            scrubbing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await scrubbing
     service.close()
 
 

@@ -12,7 +12,7 @@ from dataserver.peers import Peers
 from dataserver.scrub import ScrubReport, open_server_store, scrub
 from dataserver.settings import settings_from_args
 
-__all__ = ["configure_logging", "run_scrub", "run_serve"]
+__all__ = ["configure_logging", "run_release", "run_scrub", "run_serve"]
 
 
 def configure_logging() -> None:
@@ -51,3 +51,15 @@ def run_scrub(args: argparse.Namespace) -> int:
         print(f"peer unreachable: {url}")
     print(report.summary())
     return 1 if report.lost else 0
+
+
+def run_release(args: argparse.Namespace) -> int:
+    """Free quarantined names for other content (an operator's decision).
+
+    A name that is not quarantined raises :class:`~common.errors.NotFound`.
+    """
+    store = open_server_store(args.root)
+    for name in args.name:
+        record = store.release(name)
+        print(f"released: {record.describe()}")
+    return 0

@@ -7,17 +7,18 @@ skipped for the next one; when none answers, the round is retried after a back-o
 the name, a bad name, a refused token — is raised at once as the same :mod:`common.errors`
 class the server sent.
 
-Transfers stream: uploads go by ``sendfile`` from the file, downloads are hashed and written
-by a worker thread while the next block arrives, and land atomically (temporary file, then
-rename) only when their sha256 is the server's. Large transfers show progress.
+Transfers stream: uploads are read from the file in large blocks, downloads are hashed and
+written by a worker thread while the next block arrives, and land atomically (temporary file,
+fsync, rename) only when their sha256 is the server's. Large transfers report progress.
 
-This module uses only the standard library's ``http.client``; it imports no web framework.
+The HTTP plumbing is urllib3's: a pool of kept-alive connections per server, connect and read
+timeouts, and its retry policy for a kept-alive connection the server closed meanwhile. What is
+ours: the fail-over order, back-off rounds across servers, verification, range reads, progress.
 """
 
 from __future__ import annotations
 
 import hashlib
-import http.client
 import json
 import logging
 import os
@@ -32,9 +33,12 @@ from pathlib import Path
 from typing import BinaryIO, TypeVar
 from urllib.parse import urlsplit
 
+import urllib3
+from urllib3.util import Retry, Timeout
+
 from common.errors import (
     AweError,
-    IntegrityError,
+    CorruptFile,
     NotFound,
     StoreError,
     StoreFull,
@@ -42,14 +46,17 @@ from common.errors import (
     StoreUnavailable,
     error_from_wire,
 )
-from dataserver.progress import Progress
+from common.files import sync_and_place
+from common.progress import Progress
 from dataserver.protocol import CHECKSUM_HEADER, HOP_HEADER, error_class_for_status
 from dataserver.store import (
     CHUNK_SIZE,
     StoredFile,
     VerifyingReader,
     check_name,
+    check_same_content,
     hash_all,
+    verify_digest,
     write_all,
 )
 
@@ -60,8 +67,32 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 RECEIVE_BLOCK = 4 << 20
-SEND_BLOCK = 64 << 20
+SEND_BLOCK = 1 << 20
 PREFLIGHT_SIZE = 8 << 20
+POOL_SIZE = 8
+# One more try on a fresh connection when a kept-alive one was closed by the server (a read
+# error before any response, idempotent methods only); every other failure moves on to the
+# next server at once, and whole rounds are retried with back-off by HttpStore itself.
+CONNECTION_RETRY = Retry(total=None, connect=0, read=1, status=0, other=0, redirect=False,
+                         raise_on_status=False)
+_TRANSPORT_ERRORS = (urllib3.exceptions.HTTPError, OSError)
+LARGE_TRANSFER = 64 << 20
+
+
+class _Transfer:
+    """Bytes done of one transfer, passed on to a :class:`Progress` callback if any."""
+
+    def __init__(self, progress: Progress | None, total: int, what: str) -> None:
+        self._progress = progress if total >= LARGE_TRANSFER else None
+        self.total = total
+        self.what = what
+        self.done = 0
+
+    def advance(self, count: int) -> None:
+        """Count ``count`` more bytes done."""
+        self.done += count
+        if self._progress is not None:
+            self._progress(self.done, self.total, self.what)
 
 
 class _Unavailable(Exception):
@@ -74,89 +105,70 @@ class _Stat:
     size: int
 
 
-class _ReadTimeout:
-    """Connect within ``timeout`` (the constructor's), then allow ``read_timeout`` per read."""
+def _finish(response: urllib3.BaseHTTPResponse) -> None:
+    """Give a streamed response's connection back to its pool.
 
-    read_timeout: float
-    sock: object
-
-    def connect(self) -> None:
-        super().connect()  # type: ignore[misc]
-        self.sock.settimeout(self.read_timeout)  # type: ignore[attr-defined]
-
-
-class _Connection(_ReadTimeout, http.client.HTTPConnection):
-    pass
-
-
-class _SecureConnection(_ReadTimeout, http.client.HTTPSConnection):
-    pass
+    Kept alive if the body was read to its end, else closed: unread bytes would otherwise be
+    taken for the next response.
+    """
+    if not response.isclosed():
+        response.close()
+    response.release_conn()
 
 
 class _Server:
-    """One data server: its base URL and this thread's kept-alive connection to it."""
+    """One data server: its base URL and urllib3's connection pool to it."""
 
-    def __init__(self, url: str, *, connect_timeout: float, read_timeout: float,
-                 ssl_context: ssl.SSLContext | None) -> None:
+    def __init__(self, url: str, pools: urllib3.PoolManager) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise StoreRequestError(f"data server URL {url!r}: expected http(s)://HOST[:PORT]")
         self.url = url.rstrip("/")
-        self.secure = parts.scheme == "https"
-        self.host = parts.hostname
-        self.port = parts.port or (443 if self.secure else 80)
         self.prefix = parts.path.rstrip("/")
-        self.connect_timeout = connect_timeout
-        self.read_timeout = read_timeout
-        self.ssl_context = ssl_context
-        self._local = threading.local()
+        self.pool = pools.connection_from_url(self.url)
 
-    def new_connection(self) -> http.client.HTTPConnection:
-        """A fresh connection (not yet connected)."""
-        if self.secure:
-            connection: http.client.HTTPConnection = _SecureConnection(
-                self.host, self.port, timeout=self.connect_timeout,
-                context=self.ssl_context or ssl.create_default_context())
-        else:
-            connection = _Connection(self.host, self.port, timeout=self.connect_timeout)
-        connection.read_timeout = self.read_timeout  # type: ignore[attr-defined]
-        return connection
 
-    def pooled(self) -> tuple[http.client.HTTPConnection, bool]:
-        """The calling thread's connection and whether it was used before (may be stale)."""
-        connection = getattr(self._local, "connection", None)
-        if connection is not None:
-            return connection, True
-        connection = self._local.connection = self.new_connection()
-        return connection, False
+class _Upload:
+    """A file as a request body that reports the bytes read to a :class:`_Transfer`."""
 
-    def drop(self) -> None:
-        """Close and forget this thread's connection."""
-        connection = getattr(self._local, "connection", None)
-        if connection is not None:
-            connection.close()
-            self._local.connection = None
+    def __init__(self, stream: BinaryIO, progress: _Transfer) -> None:
+        self._stream = stream
+        self._progress = progress
+
+    def read(self, size: int = -1) -> bytes:
+        """The next block of the file."""
+        data = self._stream.read(size)
+        self._progress.advance(len(data))
+        return data
+
+    def tell(self) -> int:
+        """Where the next read starts (urllib3 rewinds here to send the body again)."""
+        return self._stream.tell()
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        """Rewind for a retry; progress counts from there again."""
+        self._progress.done = offset
+        return self._stream.seek(offset, whence)
 
 
 class _Download:
-    """The body of one GET on its own connection; closing it closes both."""
+    """The body of one GET; closing it gives the connection back (or drops a broken one)."""
 
-    def __init__(self, response: http.client.HTTPResponse,
-                 connection: http.client.HTTPConnection) -> None:
+    def __init__(self, response: urllib3.BaseHTTPResponse, where: str) -> None:
         self._response = response
-        self._connection = connection
+        self._where = where
 
     def read(self, size: int = -1) -> bytes:
         """Up to ``size`` bytes of the body (all of it when negative)."""
         try:
-            return self._response.read(None if size is None or size < 0 else size)
-        except (OSError, http.client.HTTPException) as exc:
-            raise StoreUnavailable(f"reading from {self._connection.host}: {exc!r}") from exc
+            return self._response.read(None if size is None or size < 0 else size,
+                                       decode_content=False)
+        except _TRANSPORT_ERRORS as exc:
+            raise StoreUnavailable(f"reading from {self._where}: {exc!r}") from exc
 
     def close(self) -> None:
-        """Close the response and its connection."""
-        self._response.close()
-        self._connection.close()
+        """Finish the response: a completely read one keeps its connection alive."""
+        _finish(self._response)
 
 
 class HttpStore:
@@ -164,19 +176,22 @@ class HttpStore:
 
     ``token`` is sent as ``Authorization: Bearer`` (a user token to read and store; the
     service token also to delete). ``ca_file`` adds a certificate authority for ``https``
-    servers (``SSL_CERT_FILE`` works too). ``progress`` forces the progress display on or
-    off (default: on a terminal, for transfers of 64 MiB and more).
+    servers (``SSL_CERT_FILE`` works too). ``progress(done, total, what)`` is told the bytes
+    done of every transfer of 64 MiB and more (``awe`` passes its bar).
     """
 
     def __init__(self, urls: Sequence[str], *, token: str | None = None,
                  connect_timeout: float = 5.0, timeout: float = 60.0, retries: int = 2,
                  backoff: float = 0.5, ca_file: Path | None = None,
-                 progress: bool | None = None) -> None:
+                 progress: Progress | None = None) -> None:
         if not urls:
             raise StoreRequestError("HttpStore needs at least one data server URL")
         context = ssl.create_default_context(cafile=ca_file) if ca_file else None
-        self._servers = [_Server(url, connect_timeout=connect_timeout, read_timeout=timeout,
-                                 ssl_context=context) for url in urls]
+        self._pools = urllib3.PoolManager(
+            num_pools=max(10, len(urls)), maxsize=POOL_SIZE, block=False,
+            timeout=Timeout(connect=connect_timeout, read=timeout), retries=CONNECTION_RETRY,
+            ssl_context=context, blocksize=SEND_BLOCK)
+        self._servers = [_Server(url, self._pools) for url in urls]
         self._token = token
         self.retries = retries
         self.backoff = backoff
@@ -199,55 +214,40 @@ class HttpStore:
         return {**headers, **(extra or {})}
 
     def _exchange(self, server: _Server, method: str, path: str,
-                  headers: dict[str, str] | None = None,
-                  send_body: Callable[[http.client.HTTPConnection], None] | None = None
-                  ) -> http.client.HTTPResponse:
-        """Send one request on this thread's connection to ``server``; return the response.
+                  headers: dict[str, str] | None = None, body: object = None, *,
+                  stream: bool = False) -> urllib3.BaseHTTPResponse:
+        """Send one request to ``server``; return the response (read unless ``stream``).
 
-        A kept-alive connection the server has closed meanwhile is replaced once; any other
-        failure to talk to the server raises :class:`_Unavailable`.
+        A streamed response must be read to its end or closed. Any failure to talk to the
+        server raises :class:`_Unavailable`.
         """
-        while True:
-            connection, reused = server.pooled()
-            try:
-                connection.putrequest(method, server.prefix + path, skip_accept_encoding=True)
-                for key, value in self._headers(headers).items():
-                    connection.putheader(key, value)
-                connection.endheaders()
-                if send_body is not None:
-                    try:
-                        send_body(connection)
-                    except OSError:
-                        # The server may have answered early (an error) and closed.
-                        return connection.getresponse()
-                return connection.getresponse()
-            except (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected,
-                    http.client.BadStatusLine) as exc:
-                server.drop()
-                if not reused:
-                    raise _Unavailable(f"{server.url}: {method} {path}: {exc!r}") from exc
-            except (OSError, http.client.HTTPException) as exc:
-                server.drop()
-                raise _Unavailable(f"{server.url}: {method} {path}: {exc!r}") from exc
+        try:
+            return server.pool.urlopen(method, server.prefix + path, body=body,
+                                       headers=self._headers(headers), assert_same_host=False,
+                                       preload_content=not stream, decode_content=False,
+                                       release_conn=not stream)
+        except _TRANSPORT_ERRORS as exc:
+            raise _Unavailable(f"{server.url}: {method} {path}: {exc!r}") from exc
 
     def _failure(self, server: _Server, method: str, name: str,
-                 response: http.client.HTTPResponse) -> Exception:
+                 response: urllib3.BaseHTTPResponse) -> Exception:
         """The error a non-success response stands for (its body is consumed)."""
         try:
-            body = response.read()
-        except (OSError, http.client.HTTPException):
-            server.drop()
+            body = response.data
+        except _TRANSPORT_ERRORS:
             body = b""
+        finally:
+            response.release_conn()
         where = f"{server.url}: {method} {name}: HTTP {response.status} {response.reason}"
         error: AweError
         try:
             data = json.loads(body)
             error = error_from_wire(str(data["error_type"]), str(data["message"]))
         except (ValueError, KeyError, TypeError):
-            error_type = response.getheader("X-Awe-Error-Type")
+            error_type = response.headers.get("X-Awe-Error-Type")
             error = (error_from_wire(error_type, where) if error_type
                      else error_class_for_status(response.status)(where))
-        if response.status >= 500 and response.status != 507:
+        if response.status >= 500 and not isinstance(error, StoreFull | CorruptFile):
             return _Unavailable(f"{where}: {error}")
         return error
 
@@ -255,24 +255,25 @@ class HttpStore:
         """HEAD ``name`` on ``server``: its checksum and size, or None if it has no such file."""
         response = self._exchange(server, "HEAD", f"/files/{name}",
                                   {HOP_HEADER: "1"} if local_only else None)
-        response.read()
         if response.status == 404:
             return None
         if response.status != 200:
             raise self._failure(server, "HEAD", name, response)
-        return _Stat(response.getheader(CHECKSUM_HEADER, ""),
-                     int(response.getheader("Content-Length", "0")))
+        return _Stat(response.headers.get(CHECKSUM_HEADER, ""),
+                     int(response.headers.get("Content-Length", "0")))
 
     # -- fail-over --------------------------------------------------------------------------
 
     def _across_servers(self, what: str, attempt: Callable[[_Server], T]) -> T:
         """Run ``attempt`` on each server in turn until one gives an answer.
 
-        :class:`NotFound` and :class:`StoreFull` move on to the next server and are raised
-        only when no server did better; :class:`_Unavailable` rounds are retried with back-off.
+        :class:`NotFound`, :class:`StoreFull` and :class:`CorruptFile` move on to the next
+        server and are raised only when no server did better (a corrupt copy first: it says
+        more than "not found"); :class:`_Unavailable` rounds are retried with back-off.
         """
         missing: AweError | None = None
         full: AweError | None = None
+        corrupt: AweError | None = None
         failures: list[str] = []
         for round_number in range(self.retries + 1):
             if round_number:
@@ -288,8 +289,12 @@ class HttpStore:
                     missing = missing or exc
                 except StoreFull as exc:
                     full = full or exc
-            if missing is not None or full is not None:
+                except CorruptFile as exc:
+                    corrupt = corrupt or exc
+            if missing is not None or full is not None or corrupt is not None:
                 break
+        if corrupt is not None:
+            raise corrupt
         if full is not None:
             raise full
         if missing is not None:
@@ -313,45 +318,30 @@ class HttpStore:
 
     def _hash_file(self, src: Path, name: str, size: int) -> str:
         digest = hashlib.sha256()
-        with open(src, "rb") as stream, \
-                self._progress_for(f"hashing {name}", size) as progress:
+        progress = self._transfer(f"hashing {name}", size)
+        with open(src, "rb") as stream:
             while chunk := stream.read(CHUNK_SIZE * 4):
                 digest.update(chunk)
                 progress.advance(len(chunk))
         return digest.hexdigest()
 
-    def _progress_for(self, label: str, size: int) -> Progress:
-        return Progress(label, size, show=self._progress)
+    def _transfer(self, what: str, size: int) -> _Transfer:
+        return _Transfer(self._progress, size, what)
 
     def _put_on(self, server: _Server, src: Path, name: str, size: int, sha256: str) -> str:
         if size >= PREFLIGHT_SIZE:
             existing = self._stat(server, name, local_only=True)
             if existing is not None:
-                if existing.sha256 == sha256:
-                    return sha256
-                raise IntegrityError(
-                    f"{name}: already stored on {server.url} with sha256 {existing.sha256}; "
-                    f"refusing other content (sha256 {sha256}). Stored files are immutable: "
-                    "use a new name.")
-        with open(src, "rb") as stream, \
-                self._progress_for(f"{name} → {server.url}", size) as progress:
-
-            def send(connection: http.client.HTTPConnection) -> None:
-                offset = 0
-                while offset < size:
-                    sent = connection.sock.sendfile(stream, offset,
-                                                    min(SEND_BLOCK, size - offset))
-                    if not sent:
-                        raise BrokenPipeError(f"{src} shrank while being sent")
-                    offset += sent
-                    progress.advance(sent)
-
+                check_same_content(name, existing.sha256, sha256,
+                                   f"already stored on {server.url}")
+                return sha256
+        progress = self._transfer(f"{name} → {server.url}", size)
+        with open(src, "rb") as stream:
             response = self._exchange(server, "PUT", f"/files/{name}", {
                 "Content-Length": str(size), CHECKSUM_HEADER: sha256,
-                "Content-Type": "application/octet-stream"}, send)
+                "Content-Type": "application/octet-stream"}, _Upload(stream, progress))
         if response.status not in (200, 201):
             raise self._failure(server, "PUT", name, response)
-        response.read()
         return sha256
 
     def _executor_for_downloads(self) -> ThreadPoolExecutor:
@@ -367,61 +357,58 @@ class HttpStore:
         return self._across_servers(f"get {name}",
                                     lambda server: self._get_from(server, name, dst))
 
-    def _receive(self, response: http.client.HTTPResponse, fd: int, size: int,
+    def _receive(self, response: urllib3.BaseHTTPResponse, fd: int, size: int,
                  label: str) -> tuple[str, int]:
         """Read the body into ``fd``; return its sha256 hex and byte count.
 
-        A worker thread hashes and writes each block while the next one arrives.
+        Worker threads hash and write each block while the next one arrives.
         """
         digest = hashlib.sha256()
         executor = self._executor_for_downloads()
-        buffers = [bytearray(RECEIVE_BLOCK), bytearray(RECEIVE_BLOCK)]
         pending: list[Future[object]] = []
         received = 0
-        with self._progress_for(label, size) as progress:
-            try:
-                index = 0
-                while True:
-                    view = memoryview(buffers[index % 2])
-                    index += 1
-                    count = response.readinto(view)
-                    for job in pending:
-                        job.result()
-                    if not count:
-                        break
-                    block = [view[:count]]
-                    pending = [executor.submit(hash_all, digest, block),
-                               executor.submit(write_all, fd, block)]
-                    received += count
-                    progress.advance(count)
-            finally:
+        progress = self._transfer(label, size)
+        try:
+            while True:
+                data = response.read(RECEIVE_BLOCK, decode_content=False)
                 for job in pending:
                     job.result()
+                if not data:
+                    break
+                block = [data]
+                pending = [executor.submit(hash_all, digest, block),
+                           executor.submit(write_all, fd, block)]
+                received += len(data)
+                progress.advance(len(data))
+        finally:
+            for job in pending:
+                job.result()
         return digest.hexdigest(), received
 
     def _get_from(self, server: _Server, name: str, dst: Path) -> Path:
-        response = self._exchange(server, "GET", f"/files/{name}")
+        response = self._exchange(server, "GET", f"/files/{name}", stream=True)
         if response.status != 200:
             raise self._failure(server, "GET", name, response)
-        expected = response.getheader(CHECKSUM_HEADER, "")
-        size = int(response.getheader("Content-Length", "-1"))
+        expected = response.headers.get(CHECKSUM_HEADER, "")
+        size = int(response.headers.get("Content-Length", "-1"))
         fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.")
         try:
             try:
                 found, received = self._receive(response, fd, size, f"{name} ← {server.url}")
-            except (OSError, http.client.HTTPException) as exc:
-                server.drop()
-                if isinstance(exc, OSError) and not isinstance(exc, ConnectionError | TimeoutError):
-                    raise StoreError(f"{name}: cannot write {dst} ({exc})") from exc
+            except urllib3.exceptions.HTTPError as exc:
                 raise _Unavailable(f"{server.url}: GET {name} broke off: {exc!r}") from exc
+            except OSError as exc:
+                raise StoreError(f"{name}: cannot write {dst} ({exc})") from exc
+            finally:
+                _finish(response)
             if received != size:
-                server.drop()
                 raise _Unavailable(f"{server.url}: GET {name}: {received} of {size} bytes")
-            if found != expected:
+            try:
+                verify_digest(found, expected, f"{server.url}: GET {name}")
+            except CorruptFile:
                 self._report_corrupt(server, name)
-                raise _Unavailable(f"{server.url}: GET {name}: content has sha256 {found}, the "
-                                   f"server recorded {expected}; reported, trying elsewhere")
-            os.replace(tmp, dst)
+                raise
+            sync_and_place(fd, tmp, dst)
         finally:
             os.close(fd)
             Path(tmp).unlink(missing_ok=True)
@@ -432,7 +419,7 @@ class HttpStore:
         try:
             response = self._exchange(server, "POST", f"/verify/{name}")
             log.warning("%s on %s failed its checksum; the server's verification: %s %s",
-                        name, server.url, response.status, response.read()[:500])
+                        name, server.url, response.status, response.data[:500])
         except _Unavailable as exc:
             log.warning("%s on %s failed its checksum and cannot be verified: %s", name,
                         server.url, exc)
@@ -442,23 +429,11 @@ class HttpStore:
         check_name(name)
 
         def attempt(server: _Server) -> BinaryIO:
-            connection = server.new_connection()
-            try:
-                connection.putrequest("GET", f"{server.prefix}/files/{name}",
-                                      skip_accept_encoding=True)
-                for key, value in self._headers().items():
-                    connection.putheader(key, value)
-                connection.endheaders()
-                response = connection.getresponse()
-            except (OSError, http.client.HTTPException) as exc:
-                connection.close()
-                raise _Unavailable(f"{server.url}: GET {name}: {exc!r}") from exc
+            response = self._exchange(server, "GET", f"/files/{name}", stream=True)
             if response.status != 200:
-                error = self._failure(server, "GET", name, response)
-                connection.close()
-                raise error
-            return VerifyingReader(_Download(response, connection),  # type: ignore[arg-type]
-                                   response.getheader(CHECKSUM_HEADER, ""),
+                raise self._failure(server, "GET", name, response)
+            return VerifyingReader(_Download(response, server.url),  # type: ignore[arg-type]
+                                   response.headers.get(CHECKSUM_HEADER, ""),
                                    f"{name} from {server.url}")
 
         return self._across_servers(f"open {name}", attempt)
@@ -502,21 +477,23 @@ class HttpStore:
 
         def attempt(server: _Server) -> bytes:
             response = self._exchange(server, "GET", f"/files/{name}",
-                                      {"Range": f"bytes={offset}-{offset + size - 1}"})
+                                      {"Range": f"bytes={offset}-{offset + size - 1}"},
+                                      stream=True)
             if response.status == 416:
-                response.read()
+                _finish(response)
                 return b""
+            if response.status == 200:
+                _finish(response)
+                raise _Unavailable(f"{server.url}: GET {name} ignored the byte range")
             if response.status != 206:
-                if response.status == 200:
-                    server.drop()
-                    raise _Unavailable(f"{server.url}: GET {name} ignored the byte range")
                 raise self._failure(server, "GET", name, response)
             try:
-                return response.read()
-            except (OSError, http.client.HTTPException) as exc:
-                server.drop()
+                return response.read(decode_content=False)
+            except _TRANSPORT_ERRORS as exc:
                 raise _Unavailable(f"{server.url}: GET {name} range broke off: {exc!r}") \
                     from exc
+            finally:
+                _finish(response)
 
         return self._across_servers(f"read_range {name}", attempt)
 
@@ -528,7 +505,7 @@ class HttpStore:
             response = self._exchange(server, "DELETE", f"/files/{name}")
             if response.status != 200:
                 raise self._failure(server, "DELETE", name, response)
-            log.info("deleted %s: %s", name, response.read().decode(errors="replace"))
+            log.info("deleted %s: %s", name, response.data.decode(errors="replace"))
 
         self._across_servers(f"delete {name}", attempt)
 
@@ -540,13 +517,11 @@ class HttpStore:
         def attempt(server: _Server) -> object:
             headers = {"Content-Length": str(len(payload)),
                        "Content-Type": "application/json"} if payload is not None else None
-            response = self._exchange(
-                server, method, path, headers,
-                (lambda connection: connection.send(payload)) if payload is not None else None)
+            response = self._exchange(server, method, path, headers, payload)
             if response.status != 200:
                 raise self._failure(server, method, path, response)
-            text = response.read().decode()
-            if response.getheader("Content-Type", "").startswith("application/x-ndjson"):
+            text = response.data.decode()
+            if response.headers.get("Content-Type", "").startswith("application/x-ndjson"):
                 return [json.loads(line) for line in text.splitlines() if line.strip()]
             return json.loads(text)
 

@@ -9,10 +9,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 
 from aiohttp import hdrs, web
 
-from common.errors import AweError, NotFound, PermissionDenied, StoreRequestError
+from common.errors import (
+    AweError,
+    NotFound,
+    PermissionDenied,
+    RangeNotSatisfiable,
+    StoreRequestError,
+)
 from dataserver.keys import IDENTITY, RESPONSE_STARTED, SERVICE, SETTINGS, TOKENS
 from dataserver.peers import PeerCopy
 from dataserver.protocol import (
@@ -34,6 +41,7 @@ log = logging.getLogger(__name__)
 
 LISTING_BATCH = 10_000
 SMALL_FILE = 64 * 1024
+_EMPTY_SUFFIX = re.compile(r"\s*bytes\s*=\s*-\s*0+\s*", re.IGNORECASE)
 
 # -- who asks -----------------------------------------------------------------------------------
 
@@ -77,6 +85,26 @@ def _require_read(request: web.Request, action: str) -> None:
 
 def _name(request: web.Request) -> str:
     return check_name(request.match_info["name"])
+
+
+def _check_range(request: web.Request, name: str) -> None:
+    """Refuse a ``Range`` we will not serve with :class:`RangeNotSatisfiable` (416).
+
+    One range ``bytes=FIRST-[LAST]`` or ``bytes=-SUFFIX`` is served; a malformed header,
+    several ranges, another unit or the empty suffix ``bytes=-0`` (RFC 9110 §14.1.2) is
+    refused before the file is even looked up, so a missing file answers the same way.
+    """
+    header = request.headers.get(hdrs.RANGE)
+    if header is None:
+        return
+    expected = "expected one range bytes=FIRST-[LAST] or bytes=-SUFFIX with SUFFIX > 0"
+    if _EMPTY_SUFFIX.fullmatch(header):
+        raise RangeNotSatisfiable(f"{name}: Range {header!r} selects no bytes; {expected}")
+    try:
+        request.http_range  # noqa: B018 - parsing is the check
+    except ValueError as exc:
+        raise RangeNotSatisfiable(f"{name}: Range {header[:200]!r} ({exc}); {expected}") \
+            from None
 
 
 def error_response(request: web.Request, error: AweError) -> web.Response:
@@ -198,6 +226,7 @@ async def get_file(request: web.Request) -> web.StreamResponse:
     """GET and HEAD ``/files/NAME``: local files by sendfile, misses from the peers."""
     name = _name(request)
     _require_read(request, f"{request.method} {name}")
+    _check_range(request, name)
     service = request.app[SERVICE]
     hop = HOP_HEADER in request.headers
     if hop:

@@ -21,9 +21,9 @@ from typing import Protocol
 
 import aiohttp
 
-from common.errors import IntegrityError, StoreUnavailable
+from common.errors import CorruptFile, StoreUnavailable
 from dataserver.protocol import CHECKSUM_HEADER, HOP_HEADER
-from dataserver.store import LocalStore, Tombstone, check_name
+from dataserver.store import LocalStore, Tombstone, check_name, verify_digest
 from dataserver.streams import HashingWriter
 
 __all__ = ["PeerCopy", "Peers", "Relay"]
@@ -180,27 +180,34 @@ class Peers:
         """Download ``name`` from the peer of ``copy``, verified, into ``store``.
 
         Each chunk also goes to ``relay`` as it arrives, so a client is served while the file
-        is cached. With ``cache=False`` (no room) the file is only relayed. Returns True if
-        the file is new in ``store``. Raises :class:`IntegrityError` when the content does not
-        match the peer's checksum (nothing is cached and the peer is asked to verify itself)
-        and :class:`StoreUnavailable` when the transfer fails.
+        is cached, except the last: it is passed on only once the whole content has matched
+        the peer's checksum, so a corrupt copy never reaches a client complete. With
+        ``cache=False`` (no room) the file is only relayed. Returns True if the file is new
+        in ``store``. Raises :class:`CorruptFile` when the content does not match the peer's
+        checksum (nothing is cached and the peer is asked to verify itself) and
+        :class:`StoreUnavailable` when the transfer fails.
         """
         loop = asyncio.get_running_loop()
         fd, tmp = store.temp_file() if cache else (None, None)
         writer = HashingWriter(fd, executor, writeback=False)
         try:
+            held_back = b""
             async with self.download(copy, name) as chunks:
                 if relay is not None:
                     await relay.start(copy)
                 async for chunk in chunks:
-                    if relay is not None:
-                        await relay.write(chunk)
+                    if relay is not None and held_back:
+                        await relay.write(held_back)
+                    held_back = chunk
                     await writer.write(chunk)
                 found, _ = await writer.finish()
-            if found != copy.sha256:
+            try:
+                verify_digest(found, copy.sha256, f"{name} from peer {copy.url}")
+            except CorruptFile:
                 await self.report_bad(copy.url, name)
-                raise IntegrityError(f"{name} from peer {copy.url}: content has sha256 "
-                                     f"{found}, the peer recorded {copy.sha256}")
+                raise
+            if relay is not None and held_back:
+                await relay.write(held_back)
             if fd is None or tmp is None:
                 return False
             await loop.run_in_executor(executor, os.fsync, fd)

@@ -24,9 +24,11 @@ from collections.abc import Mapping
 from common.errors import (
     AweError,
     ChecksumMismatch,
+    CorruptFile,
     IntegrityError,
     NotFound,
     PermissionDenied,
+    RangeNotSatisfiable,
     StoreError,
     StoreFull,
     StoreRequestError,
@@ -54,11 +56,15 @@ _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 # The first matching class decides, so subclasses come before their bases. PermissionDenied
 # is 401 when the request carried no valid token and 403 when it did (decided by the server).
+# CorruptFile is 502: the bytes the server got from its disk or a peer are bad (500 is for
+# our bugs); it always travels with its error type, since a proxy's 502 means "unreachable".
 ERROR_STATUS: tuple[tuple[type[AweError], int], ...] = (
+    (RangeNotSatisfiable, 416),
     (StoreRequestError, 400),
     (PermissionDenied, 403),
     (NotFound, 404),
     (ChecksumMismatch, 422),
+    (CorruptFile, 502),
     (IntegrityError, 409),
     (StoreFull, 507),
     (StoreUnavailable, 503),
@@ -75,13 +81,18 @@ def status_for_error(error: AweError) -> int:
     return 500
 
 
+# A status without a body or X-Awe-Error-Type (a proxy) stands for the most general class.
+_CLASS_FOR_STATUS: dict[int, type[AweError]] = {
+    400: StoreRequestError, 401: PermissionDenied, 403: PermissionDenied, 404: NotFound,
+    409: IntegrityError, 416: RangeNotSatisfiable, 422: ChecksumMismatch, 500: StoreError,
+    503: StoreUnavailable, 507: StoreFull,
+}
+
+
 def error_class_for_status(status: int) -> type[AweError]:
     """The error class for a status that came without a JSON body (a HEAD, a proxy)."""
-    if status == 401:
-        return PermissionDenied
-    for cls, code in ERROR_STATUS:
-        if code == status:
-            return cls
+    if status in _CLASS_FOR_STATUS:
+        return _CLASS_FOR_STATUS[status]
     return StoreUnavailable if status >= 500 else AweError
 
 

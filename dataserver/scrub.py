@@ -3,6 +3,8 @@
 ``check_file`` re-hashes one file. A file whose content differs from its recorded sha256 is
 moved to ``quarantine/`` and fetched again from a peer that holds the recorded content; if a
 peer holds exactly what is on disk, the sidecar was the damaged part and is rewritten instead.
+An empty or malformed sidecar is a damaged record: a peer holding the content found on disk
+repairs it, else the file is quarantined with that reason.
 ``scrub`` does that for every file, removes temporary files orphaned by killed uploads and
 applies the tombstones of the peers (deletes a server missed while it was down).
 """
@@ -19,9 +21,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from common.errors import IntegrityError, NotFound, StoreError, StoreUnavailable
+from common.errors import CorruptFile, IntegrityError, NotFound, StoreError, StoreUnavailable
+from common.progress import Progress
 from dataserver.peers import Peers
-from dataserver.store import LocalStore, sha256_of
+from dataserver.store import DamagedChecksumRecord, LocalStore, sha256_of, verify_digest
 
 __all__ = ["ScrubReport", "Verdict", "check_file", "open_server_store", "scrub"]
 
@@ -64,21 +67,31 @@ async def check_file(store: LocalStore, peers: Peers | None, name: str,
                      executor: Executor) -> Verdict:
     """Re-hash ``name``; quarantine and re-fetch it, or repair its sidecar, when they differ."""
     loop = asyncio.get_running_loop()
-    recorded = await loop.run_in_executor(executor, store.checksum, name)
+    try:
+        recorded: str | None = await loop.run_in_executor(executor, store.checksum, name)
+        reason = None
+    except DamagedChecksumRecord as exc:
+        recorded, reason = None, f"damaged checksum record: {exc}"
     found = await loop.run_in_executor(executor, sha256_of, store.path(name))
-    if found == recorded:
-        return Verdict.OK
+    if recorded is not None:
+        try:
+            verify_digest(found, recorded, "re-hashed")
+        except CorruptFile as exc:
+            reason = str(exc)
+        else:
+            return Verdict.OK
     copies = await peers.locate_all(name) if peers is not None else []
     if any(copy.sha256 == found for copy in copies):
         await loop.run_in_executor(executor, store.repair_checksum, name, found)
         log.warning("%s: the recorded sha256 %s was wrong; peers hold the content found on "
                     "disk (%s); record repaired", name, recorded, found)
         return Verdict.SIDECAR_REPAIRED
-    moved = await loop.run_in_executor(executor, store.quarantine, name)
-    log.warning("%s: content has sha256 %s, recorded %s; moved to %s", name, found, recorded,
-                moved)
+    if recorded is None:
+        reason = f"{reason}; no peer holds the content found on disk (sha256 {found})"
+    moved = await loop.run_in_executor(executor, store.quarantine, name, recorded, reason)
+    log.warning("%s: %s; moved to %s", name, reason, moved)
     for copy in copies:
-        if copy.sha256 != recorded:
+        if recorded is None or copy.sha256 != recorded:
             continue
         try:
             await peers.copy_into(store, copy, name, executor=executor)
@@ -87,7 +100,7 @@ async def check_file(store: LocalStore, peers: Peers | None, name: str,
             continue
         log.warning("%s: healed from peer %s", name, copy.url)
         return Verdict.HEALED
-    log.error("%s: no peer holds the recorded content (sha256 %s); the file is lost here",
+    log.error("%s: no peer holds the recorded content (sha256 %s); quarantined here",
               name, recorded)
     return Verdict.LOST
 
@@ -116,13 +129,19 @@ async def _apply_tombstones(store: LocalStore, peers: Peers, report: ScrubReport
             store.bury(name, tombstone.sha256)
 
 
+def _log_progress(done: int, total: int, what: str) -> None:
+    log.info("scrub: %d/%d files (%s)", done, total, what)
+
+
 async def scrub(store: LocalStore, peers: Peers | None, *,
                 names: list[str] | None = None,
-                progress: Callable[[str], None] = log.info,
-                on_delete: Callable[[str, int], None] | None = None) -> ScrubReport:
+                progress: Progress = _log_progress,
+                on_delete: Callable[[str, int], None] | None = None,
+                on_verdict: Callable[[str, Verdict], None] | None = None) -> ScrubReport:
     """Check every file (or ``names``) of ``store``; heal from ``peers``; report.
 
-    ``progress`` receives a line every :data:`PROGRESS_INTERVAL` seconds.
+    ``progress(done, total, what)`` is called every :data:`PROGRESS_INTERVAL` seconds and
+    at the end; ``on_verdict(name, verdict)`` after each file checked.
     """
     report = ScrubReport(temp_removed=store.clean_temp())
     if peers is not None and names is None:
@@ -140,14 +159,16 @@ async def scrub(store: LocalStore, peers: Peers | None, *,
                 report.lost.append(name)
                 continue
             report.checked += 1
+            if on_verdict is not None:
+                on_verdict(name, verdict)
             if store.exists(name):
                 report.bytes += os.path.getsize(store.path(name))
             {Verdict.HEALED: report.healed, Verdict.SIDECAR_REPAIRED: report.sidecars_repaired,
              Verdict.LOST: report.lost}.get(verdict, []).append(name)
-            if time.monotonic() - last >= PROGRESS_INTERVAL:
+            if time.monotonic() - last >= PROGRESS_INTERVAL or index == len(todo):
                 last = time.monotonic()
-                progress(f"scrub: {index}/{len(todo)} files, {report.bytes / 2**30:.2f} GiB, "
-                         f"{len(report.healed)} healed, {len(report.lost)} lost")
+                progress(index, len(todo), f"{report.bytes / 2**30:.2f} GiB, "
+                         f"{len(report.healed)} healed, {len(report.lost)} quarantined")
     return report
 
 

@@ -21,15 +21,24 @@ from typing import TypeVar
 
 from common.errors import (
     ChecksumMismatch,
-    IntegrityError,
+    CorruptFile,
     NotFound,
     StoreError,
     StoreFull,
     StoreRequestError,
 )
 from dataserver.peers import PeerCopy, Peers, Relay
-from dataserver.scrub import Verdict, check_file
-from dataserver.store import LocalStore, StoredFile, Tombstone, check_name
+from dataserver.scrub import ScrubReport, Verdict, check_file, scrub
+from dataserver.store import (
+    DamagedChecksumRecord,
+    LocalStore,
+    Quarantine,
+    StoredFile,
+    Tombstone,
+    check_name,
+    check_same_content,
+    verify_digest,
+)
 from dataserver.streams import HashingWriter
 
 __all__ = ["FileService", "LocalFile"]
@@ -103,10 +112,11 @@ class FileService:
         if len(self._checksums) > CHECKSUM_CACHE:
             self._checksums.popitem(last=False)
 
-    async def local(self, name: str) -> LocalFile | None:
+    async def local(self, name: str, *, check_damage: bool = True) -> LocalFile | None:
         """The file ``name`` if this server holds it, else None.
 
-        A name deleted here raises :class:`NotFound` naming when, so no peer is asked.
+        A name deleted here raises :class:`NotFound` naming when, so no peer is asked. A file
+        whose checksum record is damaged is verified first (repaired, healed or quarantined).
         """
         path = self.store.path(name)
         try:
@@ -123,8 +133,18 @@ class FileService:
                 sha256 = await self._run(self.store.checksum, name)
             except NotFound:
                 return None
+            except DamagedChecksumRecord:
+                if not check_damage:
+                    raise
+                log.warning("%s: damaged checksum record; verifying the file", name)
+                await self.verify(name)
+                return await self.local(name, check_damage=False)
             self._remember(name, sha256)
         return LocalFile(path, sha256, size)
+
+    async def quarantined(self, name: str) -> Quarantine | None:
+        """The quarantine record of ``name`` (it is bound to that content), or None."""
+        return await self._run(self.store.quarantined, name)
 
     async def read_small(self, file: LocalFile) -> bytes:
         """The content of a small file (it is sent from memory)."""
@@ -162,11 +182,11 @@ class FileService:
         except NotFound:
             existing = None
         if existing is not None:
-            if existing.sha256 != sha256:
-                raise IntegrityError(
-                    f"{name}: already stored with sha256 {existing.sha256}; refusing other "
-                    f"content (sha256 {sha256}). Stored files are immutable: use a new name.")
+            check_same_content(name, existing.sha256, sha256, "already stored")
             return existing
+        held = await self.quarantined(name)
+        if held is not None:
+            check_same_content(name, held.sha256 or "unknown", sha256, held.describe())
         self._check_room(name, size)
         return None
 
@@ -192,11 +212,12 @@ class FileService:
                 raise StoreRequestError(f"PUT {name}: received {received} bytes, the request "
                                         f"announced {size}; nothing stored")
             await self._run(os.fsync, fd)
-            if found != sha256:
+            try:
+                verify_digest(found, sha256, f"PUT {name}: the {received} bytes received",
+                              error=ChecksumMismatch, outcome="the one declared; nothing stored")
+            except ChecksumMismatch:
                 self.counters["checksum_mismatches"] += 1
-                raise ChecksumMismatch(
-                    f"PUT {name}: the {received} bytes received have sha256 {found}, the "
-                    f"request declared {sha256}; nothing stored")
+                raise
             created = await self._run(self.store.link_temp, tmp, name, sha256)
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -237,13 +258,23 @@ class FileService:
             self._misses.popitem(last=False)
 
     async def locate(self, name: str) -> PeerCopy:
-        """The nearest peer holding ``name``; :class:`NotFound` if none (remembered briefly)."""
+        """The nearest peer holding ``name``; :class:`NotFound` if none (remembered briefly).
+
+        A name quarantined here takes only a copy of its recorded content; without one it
+        raises :class:`CorruptFile` (the file exists but is damaged, it is not missing).
+        """
+        held = await self.quarantined(name)
         if not self.peers.urls:
+            if held is not None:
+                raise CorruptFile(held.describe() + "; this server has no peers to heal it from")
             raise NotFound(f"{name}: no such file on this server (it has no peers)")
-        if self._missing_recently(name):
+        if held is None and self._missing_recently(name):
             raise NotFound(f"{name}: no such file on this server or its peers (asked less "
                            f"than {self.miss_ttl:g} s ago)")
         copy = await self.peers.locate(name)
+        if held is not None and (copy is None or copy.sha256 != held.sha256):
+            raise CorruptFile(held.describe() + "; no peer holds that content "
+                              f"({', '.join(self.peers.urls)})")
         if copy is None:
             self._record_miss(name)
             raise NotFound(f"{name}: no such file on this server or its peers "
@@ -295,15 +326,50 @@ class FileService:
             done.set_result(None)
 
     async def verify(self, name: str) -> Verdict:
-        """Re-hash ``name`` (a client found it corrupt); quarantine and heal it if so."""
+        """Re-hash ``name`` (a client found it corrupt); quarantine and heal it if so.
+
+        A name already quarantined here (and not healed since) is :attr:`Verdict.LOST`.
+        """
         check_name(name)
+        if not self.store.exists(name) and await self.quarantined(name) is not None:
+            return Verdict.LOST
         size = os.path.getsize(self.store.path(name)) if self.store.exists(name) else 0
         self._checksums.pop(name, None)
         verdict = await check_file(self.store, self.peers, name, self.executor)
+        self._checked(name, verdict, size)
+        return verdict
+
+    def _checked(self, name: str, verdict: Verdict, size: int) -> None:
+        """Account for a file verified by a client's report or a scrub."""
         self.counters[f"verify_{verdict.name.lower()}"] += 1
+        if verdict is not Verdict.OK:
+            self._checksums.pop(name, None)
         if verdict is Verdict.LOST:
             self._forget(name, size)
-        return verdict
+
+    async def scrub(self) -> ScrubReport:
+        """Re-hash every file (quarantining and healing bad ones) and apply peer deletes."""
+        sizes: dict[str, int] = {}
+
+        def before(name: str, verdict: Verdict) -> None:
+            self._checked(name, verdict, sizes.get(name, 0))
+
+        for entry in await self._run(lambda: list(self.store.entries())):
+            sizes[entry.name] = entry.size
+        report = await scrub(self.store, self.peers if self.peers.urls else None,
+                             on_delete=self._forget, on_verdict=before)
+        self.counters["scrubs"] += 1
+        log.info("scrub: %s", report.summary())
+        return report
+
+    async def scrub_every(self, interval: float) -> None:
+        """Scrub every ``interval`` seconds until cancelled (``--scrub-interval``)."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.scrub()
+            except (OSError, StoreError) as exc:
+                log.error("scrub failed: %s", exc)
 
     # -- deletes, listing, garbage collection ----------------------------------------------------
 
@@ -314,26 +380,43 @@ class FileService:
         """
         check_name(name)
         sha256: str | None = None
+        deleted_here = False
+        held = await self.quarantined(name)
+        if held is not None:
+            sha256 = held.sha256
+            await self._run(self.store.release, name)
+            deleted_here = True
         try:
             sha256 = await self._run(self.store.checksum, name)
+        except NotFound:
+            pass
+        except DamagedChecksumRecord:
+            sha256 = None
+        if self.store.exists(name):
             size = os.path.getsize(self.store.path(name))
             await self._run(self.store.delete, name)
             self._forget(name, size)
             deleted_here = True
-        except NotFound:
-            deleted_here = False
+        if deleted_here:
+            # Buried before the peers are told, so no request here fetches it back meanwhile.
+            await self._bury(name, sha256)
+        peers = await self.peers.delete(name) if propagate and self.peers.urls else {}
+        self._misses.pop(name, None)
+        if not deleted_here:
+            if "deleted" not in peers.values():
+                # Nothing was deleted anywhere: a name that never existed leaves no tombstone.
+                raise NotFound(f"{name}: no such file on this server"
+                               + (" or its peers" if peers else ""))
+            await self._bury(name, sha256)
+        self.counters["deletes"] += 1
+        log.info("%s: deleted (here: %s, peers: %s)", name, deleted_here, peers or "-")
+        return {"name": name, "deleted_here": deleted_here, "peers": peers}
+
+    async def _bury(self, name: str, sha256: str | None) -> None:
         previous = await self._run(self.store.tombstone, name)
         if sha256 is None and previous is not None:
             sha256 = previous.sha256
         await self._run(self.store.bury, name, sha256)
-        self._misses.pop(name, None)
-        peers = await self.peers.delete(name) if propagate and self.peers.urls else {}
-        if not deleted_here and "deleted" not in peers.values():
-            raise NotFound(f"{name}: no such file on this server"
-                           + (" or its peers" if peers else ""))
-        self.counters["deletes"] += 1
-        log.info("%s: deleted (here: %s, peers: %s)", name, deleted_here, peers or "-")
-        return {"name": name, "deleted_here": deleted_here, "peers": peers}
 
     def listing(self, older_than: float) -> list[StoredFile]:
         """Every stored file stored at least ``older_than`` seconds ago (run on a thread)."""

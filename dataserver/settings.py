@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from common.errors import ConfigError
-from dataserver.protocol import parse_size
+from dataserver.protocol import parse_age, parse_size
 
-__all__ = ["DEFAULT_MIN_FREE", "ServerSettings", "add_peer_arguments", "add_scrub_arguments",
-           "add_serve_arguments", "peer_url", "settings_from_args"]
+__all__ = ["DEFAULT_MIN_FREE", "ServerSettings", "add_peer_arguments", "add_release_arguments",
+           "add_scrub_arguments", "add_serve_arguments", "peer_url", "settings_from_args"]
 
 DEFAULT_MIN_FREE = 1 << 30
 
@@ -22,7 +22,8 @@ class ServerSettings:
     ``space_limit`` is the most the store may hold (bytes, None: no limit) and ``min_free``
     the free disk space an upload must leave; either refusal is a 507 before the disk fills.
     ``miss_ttl`` is how long a name no peer had is remembered as missing; ``peer_timeout``
-    bounds how long a peer may take to say whether it has a file.
+    bounds how long a peer may take to say whether it has a file. ``scrub_interval`` is how
+    often the server re-hashes all its files in the background (seconds; 0: never).
     """
 
     root: Path
@@ -40,6 +41,7 @@ class ServerSettings:
     miss_ttl: float = 5.0
     peer_timeout: float = 2.0
     access_log: bool = False
+    scrub_interval: float = 0.0
 
     def __post_init__(self) -> None:
         if (self.cert is None) != (self.key is None):
@@ -50,6 +52,9 @@ class ServerSettings:
                 raise ConfigError(f"{path}: no such file")
         if not 0 <= self.port <= 65535:
             raise ConfigError(f"--port: expected 0-65535, found {self.port}")
+        if self.scrub_interval < 0:
+            raise ConfigError(f"--scrub-interval must be >= 0 (0: never), found "
+                              f"{self.scrub_interval}")
         if self.miss_ttl < 0 or self.peer_timeout <= 0:
             raise ConfigError(f"--miss-ttl must be >= 0 and --peer-timeout > 0, found "
                               f"{self.miss_ttl} and {self.peer_timeout}")
@@ -70,6 +75,13 @@ def peer_url(text: str) -> str:
 def _size(text: str) -> int:
     try:
         return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _age(text: str) -> float:
+    try:
+        return parse_age(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -112,6 +124,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default 2)")
     parser.add_argument("--access-log", action="store_true",
                         help="log every request on stderr")
+    parser.add_argument("--scrub-interval", type=_age, default=0.0, metavar="AGE",
+                        help="re-hash every file this often in the background, quarantining "
+                             "and healing bad ones (e.g. 1d, 12h; default 0: never)")
 
 
 def settings_from_args(args: argparse.Namespace) -> ServerSettings:
@@ -121,7 +136,7 @@ def settings_from_args(args: argparse.Namespace) -> ServerSettings:
         public_read=args.public_read, tokens=args.tokens, service_token=args.service_token,
         peer_token=args.peer_token, cert=args.cert, key=args.key, space_limit=args.space_limit,
         min_free=args.min_free, miss_ttl=args.miss_ttl, peer_timeout=args.peer_timeout,
-        access_log=args.access_log,
+        access_log=args.access_log, scrub_interval=args.scrub_interval,
     )
 
 
@@ -135,3 +150,11 @@ def add_scrub_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", action="append", default=None, metavar="NAME",
                         help="check only this file (repeat the option); default: every file, "
                              "and apply the peers' deletes")
+
+
+def add_release_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``awe dataserver release``."""
+    parser.add_argument("--root", type=Path, required=True, metavar="DIR",
+                        help="the server's store directory (release may run while it serves)")
+    parser.add_argument("name", nargs="+", metavar="NAME",
+                        help="quarantined name to free for other content")

@@ -9,8 +9,10 @@ On disk a :class:`LocalStore` keeps ``files/<aa>/NAME`` with its checksum in
 directories) and unfinished uploads in ``tmp/``, each held under an exclusive ``flock`` by its
 writer so that :meth:`LocalStore.clean_temp` can tell an orphan (writer killed) from a live
 upload. A data server also keeps ``tombstones/<aa>/NAME`` (JSON: when a name was deleted and
-its sha256, so peers never resurrect it) and ``quarantine/`` (files whose content no longer
-matches their checksum). This module imports no web framework.
+its sha256, so peers never resurrect it), ``quarantine/`` (files whose content no longer
+matches their checksum) and ``quarantined/<aa>/NAME`` (JSON: why and when ``NAME`` was
+quarantined and the sha256 it stays bound to until a copy with that sha256 heals it or an
+operator releases the name). This module imports no web framework.
 """
 
 from __future__ import annotations
@@ -32,26 +34,36 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
-from common.errors import IntegrityError, NotFound, StoreError, StoreRequestError
+from common.errors import CorruptFile, IntegrityError, NotFound, StoreError, StoreRequestError
+from common.files import atomic_write, fsync_directory, place, sync_and_place
 
 __all__ = [
     "CHUNK_SIZE",
     "NAME_RULE",
+    "DamagedChecksumRecord",
     "DataStore",
     "LocalStore",
+    "Quarantine",
     "StoredFile",
     "Tombstone",
     "VerifyingReader",
     "check_name",
+    "check_same_content",
     "hash_all",
     "sha256_of",
     "start_writeback",
+    "verify_digest",
     "write_all",
 ]
 
 NAME_RULE = r"[A-Za-z0-9][A-Za-z0-9._:-]{0,254}"
 _NAME = re.compile(NAME_RULE)
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 CHUNK_SIZE = 1 << 20
+
+
+class DamagedChecksumRecord(CorruptFile):
+    """A file's sha256 sidecar is empty or not 64 hex digits (travels as CorruptFile)."""
 
 
 def check_name(name: object) -> str:
@@ -62,6 +74,25 @@ def check_name(name: object) -> str:
             "digits, '.', '_', ':' or '-', at most 255 characters)"
         )
     return name
+
+
+def verify_digest(found: str, expected: str, what: str, *,
+                  error: type[IntegrityError] = CorruptFile, outcome: str = "corrupted") -> None:
+    """Raise ``error`` naming ``what`` unless sha256 ``found`` is ``expected``.
+
+    The one place where content is compared with the checksum recorded or declared for it:
+    a copy read back (:class:`CorruptFile`) or an upload (:class:`ChecksumMismatch`).
+    """
+    if found != expected:
+        raise error(f"{what}: content has sha256 {found}, expected {expected} ({outcome})")
+
+
+def check_same_content(name: str, existing: str, offered: str, where: str) -> None:
+    """Raise :class:`IntegrityError` when ``offered`` content would replace ``existing``."""
+    if existing != offered:
+        raise IntegrityError(
+            f"{name}: {where} with sha256 {existing}; refusing other content (sha256 "
+            f"{offered}). Stored files are immutable: use a new name.")
 
 
 def sha256_of(path: Path) -> str:
@@ -146,6 +177,35 @@ class Tombstone:
         return f"{self.name}: deleted at {stamp}"
 
 
+@dataclass(frozen=True)
+class Quarantine:
+    """Why ``name`` was taken out of service and the sha256 (if known) it stays bound to."""
+
+    name: str
+    quarantined: float
+    sha256: str | None
+    reason: str
+
+    def to_json(self) -> dict[str, object]:
+        """Plain data for the record file and the wire."""
+        return {"name": self.name, "quarantined": self.quarantined, "sha256": self.sha256,
+                "reason": self.reason}
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Quarantine:
+        """Rebuild a record from :meth:`to_json` data (checks the name)."""
+        sha256 = data.get("sha256")
+        return cls(check_name(data["name"]), float(data["quarantined"]),
+                   str(sha256) if sha256 else None, str(data.get("reason", "")))
+
+    def describe(self) -> str:
+        """When and why, for error messages."""
+        stamp = datetime.fromtimestamp(self.quarantined, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        bound = f"sha256 {self.sha256}" if self.sha256 else "content of unknown sha256"
+        return (f"{self.name}: quarantined at {stamp} ({self.reason}); the name stays bound to "
+                f"{bound} until healed or released by an operator")
+
+
 @runtime_checkable
 class DataStore(Protocol):
     """What every file store offers: local, one HTTP server or the logical store of many."""
@@ -200,11 +260,7 @@ class VerifyingReader(io.BufferedIOBase):
         self._digest.update(data)
         if (not data or size is None or size < 0) and not self._verified:
             self._verified = True
-            found = self._digest.hexdigest()
-            if found != self._expected:
-                raise IntegrityError(
-                    f"{self._label}: content has sha256 {found}, expected {self._expected}"
-                )
+            verify_digest(self._digest.hexdigest(), self._expected, self._label)
         return data
 
     read1 = read
@@ -219,21 +275,13 @@ class VerifyingReader(io.BufferedIOBase):
         super().close()
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class LocalStore:
     """A :class:`DataStore` on a local (or mounted) directory."""
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root).expanduser()
         try:
-            for sub in ("files", "sha256", "tmp", "tombstones", "quarantine"):
+            for sub in ("files", "sha256", "tmp", "tombstones", "quarantine", "quarantined"):
                 (self.root / sub).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"store root {self.root}: cannot be created ({exc})") from exc
@@ -255,6 +303,9 @@ class LocalStore:
 
     def _tombstone_path(self, name: str) -> Path:
         return self.root / "tombstones" / self._shard(name) / name
+
+    def _quarantine_path(self, name: str) -> Path:
+        return self.root / "quarantined" / self._shard(name) / name
 
     def temp_file(self) -> tuple[int, Path]:
         """Create an open temporary file inside the store (same file system as the data).
@@ -314,7 +365,8 @@ class LocalStore:
 
         The data file is linked into place without overwriting (atomic create-if-absent);
         its checksum sidecar follows. A racing put of other content loses with
-        :class:`IntegrityError`; a racing put of the same content succeeds.
+        :class:`IntegrityError`; a racing put of the same content succeeds. A quarantined
+        name takes only its recorded content (which heals it and ends the quarantine).
         """
         self.link_temp(tmp, name, sha256)
         return sha256
@@ -322,21 +374,20 @@ class LocalStore:
     def link_temp(self, tmp: Path, name: str, sha256: str) -> bool:
         """As :meth:`commit_temp`; return True if ``name`` is new, False if already there."""
         check_name(name)
+        held = self.quarantined(name)
+        if held is not None:
+            check_same_content(name, held.sha256 or "unknown", sha256, held.describe())
         final, sidecar = self.path(name), self._sidecar(name)
         final.parent.mkdir(exist_ok=True)
         sidecar.parent.mkdir(exist_ok=True)
         try:
-            os.link(tmp, final)
+            place(tmp, final, replace=False)
         except FileExistsError:
-            existing = self.checksum(name)
-            if existing != sha256:
-                raise IntegrityError(
-                    f"{name}: already stored with sha256 {existing}; refusing other content "
-                    f"(sha256 {sha256}). Stored files are immutable: use a new name."
-                ) from None
+            check_same_content(name, self.checksum(name), sha256, "already stored")
             return False
         self._write_sidecar(sidecar, sha256)
-        _fsync_dir(final.parent)
+        if held is not None:
+            self.release(name)
         return True
 
     def _write_sidecar(self, sidecar: Path, sha256: str) -> None:
@@ -350,11 +401,9 @@ class LocalStore:
             with os.fdopen(fd, "w", encoding="ascii") as stream:
                 stream.write(text)
                 stream.flush()
-                os.fsync(stream.fileno())
-                os.replace(tmp, target)
+                sync_and_place(stream.fileno(), tmp, target)
         finally:
             tmp.unlink(missing_ok=True)
-        _fsync_dir(target.parent)
 
     def repair_checksum(self, name: str, sha256: str) -> None:
         """Replace the recorded checksum of ``name`` (scrub found the sidecar bad, not the file)."""
@@ -372,33 +421,34 @@ class LocalStore:
         return self.path(name).is_file()
 
     def checksum(self, name: str) -> str:
-        """The recorded sha256 of ``name`` (recorded anew if a crash lost the sidecar)."""
+        """The recorded sha256 of ``name`` (recorded anew if a crash lost the sidecar).
+
+        An empty or malformed record raises :class:`DamagedChecksumRecord`: the content can
+        no longer be vouched for, so it is checked (scrub) rather than served.
+        """
         path = self._existing(name)
         sidecar = self._sidecar(name)
         try:
-            return sidecar.read_text(encoding="ascii").strip()
+            text = sidecar.read_text(encoding="ascii", errors="replace").strip()
         except FileNotFoundError:
             digest = sha256_of(path)
             self._write_sidecar(sidecar, digest)
             return digest
+        if not _HEX64.fullmatch(text):
+            raise DamagedChecksumRecord(f"{name}: checksum record {sidecar} is damaged: "
+                                        f"expected 64 hex digits, found {text[:80]!r}")
+        return text
 
     def get(self, name: str, dst: Path) -> Path:
         """Copy ``name`` to ``dst`` atomically, verifying its checksum; return ``dst``."""
         dst = Path(dst)
         expected = self.checksum(name)
-        fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.")
-        try:
+        with open(self._existing(name), "rb") as source, atomic_write(dst) as target:
             digest = hashlib.sha256()
-            with open(self._existing(name), "rb") as source, os.fdopen(fd, "wb") as target:
-                while chunk := source.read(CHUNK_SIZE):
-                    digest.update(chunk)
-                    target.write(chunk)
-            if digest.hexdigest() != expected:
-                raise IntegrityError(f"{name} in {self.root}: content has sha256 "
-                                     f"{digest.hexdigest()}, expected {expected} (corrupted)")
-            os.replace(tmp, dst)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+            while chunk := source.read(CHUNK_SIZE):
+                digest.update(chunk)
+                target.write(chunk)
+            verify_digest(digest.hexdigest(), expected, f"{name} in {self.root}")
         return dst
 
     def open(self, name: str) -> BinaryIO:
@@ -449,17 +499,38 @@ class LocalStore:
 
     # -- quarantine and tombstones (data-server bookkeeping) ------------------------------------
 
-    def quarantine(self, name: str) -> Path:
+    def quarantine(self, name: str, sha256: str | None, reason: str) -> Path:
         """Move the file ``name`` out of service into ``quarantine/``; return its new path.
 
-        Its recorded checksum stays, so a copy fetched from a peer can be verified against it.
+        The record of why stays under ``quarantined/``: until a copy with ``sha256`` heals
+        the name or an operator releases it, other content under ``name`` is refused and a
+        read is answered with :class:`CorruptFile`, not "no such file".
         """
         path = self._existing(name)
+        record = Quarantine(name, time.time(), sha256, reason)
+        self._write_small(self._quarantine_path(name), json.dumps(record.to_json()) + "\n")
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
         target = self.root / "quarantine" / f"{name}.{stamp}"
-        os.replace(path, target)
-        _fsync_dir(path.parent)
+        place(path, target)
+        fsync_directory(path.parent)
         return target
+
+    def quarantined(self, name: str) -> Quarantine | None:
+        """The quarantine record of ``name``, or None if it is not held."""
+        try:
+            text = self._quarantine_path(check_name(name)).read_text(encoding="ascii")
+        except FileNotFoundError:
+            return None
+        return Quarantine.from_json(json.loads(text))
+
+    def release(self, name: str) -> Quarantine:
+        """End the quarantine of ``name`` (healed, or an operator frees the name); the record."""
+        record = self.quarantined(name)
+        if record is None:
+            raise NotFound(f"{name}: not quarantined in the store at {self.root}")
+        self._quarantine_path(name).unlink(missing_ok=True)
+        fsync_directory(self._quarantine_path(name).parent)
+        return record
 
     def bury(self, name: str, sha256: str | None) -> Tombstone:
         """Record that ``name`` was deleted (its content had ``sha256``, if known)."""

@@ -1,8 +1,9 @@
-"""Run and look after a data server: serve, scrub, gc, token.
+"""Run and look after a data server: serve, scrub, release, gc, token.
 
   awe dataserver serve --root DIR [--port P] [--peer URL…] [--tokens F] [--service-token F]
                        [--peer-token F] [--public-read] [--cert F --key F] [--space-limit B]
   awe dataserver scrub --root DIR [--peer URL… --peer-token F]   re-hash, quarantine, heal
+  awe dataserver release --root DIR NAME…    free quarantined names for other content
   awe dataserver gc [--server URL] [--older-than 1d] [--delete]  files no database row names
   awe dataserver token --out FILE (--user NAME --tokens F | --service F)   make a token
 
@@ -23,13 +24,19 @@ from common.config import load_config, read_token
 from common.errors import ConfigError, DatabaseError
 from dataserver.client import HttpStore
 from dataserver.protocol import parse_age
-from dataserver.settings import add_scrub_arguments, add_serve_arguments, peer_url
+from dataserver.settings import (
+    add_release_arguments,
+    add_scrub_arguments,
+    add_serve_arguments,
+    peer_url,
+)
 from dataserver.tokens import issue_token
 
 # The server (aiohttp) and the database layer are imported where used: `awe` imports every
 # command module to build its parser, and most invocations need neither.
 
-HELP = "run a data server (serve), check its files (scrub), collect orphans (gc), make tokens"
+HELP = ("run a data server (serve), check its files (scrub), free quarantined names (release), "
+        "collect orphans (gc), make tokens")
 
 GC_BATCH = 1000
 
@@ -42,11 +49,13 @@ def _age(text: str) -> float:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """One sub-command per task: ``serve``, ``scrub``, ``gc``, ``token``."""
+    """One sub-command per task: ``serve``, ``scrub``, ``release``, ``gc``, ``token``."""
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     add_serve_arguments(sub.add_parser("serve", help="run a data server (python -m dataserver)"))
     add_scrub_arguments(sub.add_parser(
         "scrub", help="re-hash every file; quarantine and re-fetch bad ones from the peers"))
+    add_release_arguments(sub.add_parser(
+        "release", help="free quarantined names so other content may be stored under them"))
     gc = sub.add_parser("gc", help="list (and with --delete remove) files no database row "
                                    "references")
     gc.add_argument("--server", type=peer_url, metavar="URL",
@@ -71,10 +80,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Dispatch to the chosen action."""
-    if args.action in ("serve", "scrub"):
-        from dataserver.cli import run_scrub, run_serve
+    if args.action in ("serve", "scrub", "release"):
+        from dataserver.cli import run_release, run_scrub, run_serve
 
-        return run_serve(args) if args.action == "serve" else run_scrub(args)
+        return {"serve": run_serve, "scrub": run_scrub, "release": run_release}[args.action](args)
     if args.action == "gc":
         return _run_gc(args)
     return _run_token(args)

@@ -16,18 +16,11 @@ from typing import BinaryIO
 import numpy as np
 from astropy.io import fits
 
-__all__ = ["BLOCK", "RawFileWriter", "fsync_directory"]
+from common.files import place
+
+__all__ = ["BLOCK", "RawFileWriter"]
 
 BLOCK = 2880
-
-
-def fsync_directory(directory: Path) -> None:
-    """Flush a directory entry (a rename into it) to disk."""
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 class RawFileWriter:
@@ -92,8 +85,7 @@ class RawFileWriter:
         os.fsync(stream.fileno())
         stream.close()
         self._file = None
-        os.replace(self.temporary, self.path)
-        fsync_directory(self.path.parent)
+        place(self.temporary, self.path)
         return self.path
 
     def abort(self) -> None:

@@ -17,17 +17,15 @@ formula from truth to pixels; the simulator draws from it and
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 
+from common.files import write_bytes_atomically
 from muse.instrument.model import IfuModel, InstrumentModel
-from muse.instrument.rawfile import fsync_directory
 from muse.layout import SATURATION, Geometry, extname
 
 __all__ = [
@@ -215,7 +213,7 @@ class NightTruth:
         """Write ``night.json`` atomically; return its path."""
         path = self.truth_directory / "night.json"
         content = json.dumps(self.to_dict(), indent=1).encode()
-        _atomic_write(path, lambda stream: stream.write(content))
+        write_bytes_atomically(path, content)
         return path
 
     @classmethod
@@ -239,23 +237,11 @@ class NightTruth:
 def write_pixel_response(directory: Path, night: date, ifu: int, response: np.ndarray) -> Path:
     """Store the pixel response of IFU ``ifu`` for ``night`` atomically; return the path."""
     path = truth_directory(directory, night) / _pixel_response_name(ifu)
-    _atomic_write(path, lambda stream: np.save(stream, np.ascontiguousarray(response,
-                                                                             dtype=np.float32)))
+    write_bytes_atomically(path, lambda stream: np.save(
+        stream, np.ascontiguousarray(response, dtype=np.float32)))
     return path
 
 
 def _pixel_response_name(ifu: int) -> str:
     return f"pixel-response-{extname(ifu)}.npy"
 
-
-def _atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(temporary, "wb") as stream:
-            write(stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    fsync_directory(path.parent)

@@ -38,6 +38,7 @@ from types import TracebackType
 import numpy as np
 from astropy.io import fits
 
+from common.files import fsync_directory, place
 from muse.layout import extname
 from muse.recipes.params import ParameterValue, format_value
 
@@ -227,14 +228,6 @@ def assemble_merged(path: Path, primary: fits.Header, fragments: Sequence[Path])
         os.fsync(stream.fileno())
 
 
-def _fsync_directory(directory: Path) -> None:
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
 class PendingFiles:
     """Temporary files of one recipe run, renamed into place together or not at all.
 
@@ -275,10 +268,10 @@ class PendingFiles:
         """Rename every temporary file into place; return the final paths."""
         final = []
         for temporary, target in self._targets.items():
-            os.replace(temporary, target)
+            place(temporary, target, sync=False)
             final.append(target)
         self._targets.clear()
-        _fsync_directory(self.directory)
+        fsync_directory(self.directory)
         self._drop_scratch()
         return final
 

@@ -1,6 +1,7 @@
 import io
 
-from awe.progress import StepProgress
+from awe.progress import BYTES, StepProgress
+from common.progress import Progress
 
 
 class Terminal(io.StringIO):
@@ -18,3 +19,14 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_in_a_log():
     assert "[" + "#" * 30 + "] 40/40" in terminal.getvalue()
     lines = log.getvalue().splitlines()
     assert len(lines) == 11 and lines[-1].startswith("simulate: 40/40 extensions written")
+
+
+def test_bytes_are_shown_in_mib_and_the_bar_is_redrawn_at_most_ten_times_a_second():
+    terminal, log = Terminal(), io.StringIO()
+    for stream in (terminal, log):
+        show: Progress = StepProgress(stream, "get", BYTES)
+        for done in range(1, 1001):
+            show(done << 20, 1000 << 20, "MUSE.x.fits")
+    assert terminal.getvalue().count("\r[") < 100 and terminal.getvalue().endswith("\n")
+    assert "1000.0/1000.0 MiB" in terminal.getvalue()
+    assert log.getvalue().splitlines()[-1].startswith("get: 1000.0/1000.0 MiB")

@@ -3,7 +3,6 @@
 import asyncio
 import base64
 import hashlib
-import io
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -22,7 +21,6 @@ from common.errors import (
 )
 from dataserver.client import HttpStore
 from dataserver.factory import open_store
-from dataserver.progress import Progress
 from dataserver.protocol import (
     declared_checksum,
     error_class_for_status,
@@ -31,7 +29,7 @@ from dataserver.protocol import (
     repr_digest,
     status_for_error,
 )
-from dataserver.store import DataStore, LocalStore, Tombstone
+from dataserver.store import DataStore, LocalStore, Quarantine, Tombstone
 from dataserver.streams import HashingWriter
 from dataserver.tokens import Identity, TokenRegistry, hash_token, issue_token
 
@@ -157,10 +155,21 @@ def test_tombstones_quarantine_and_orphaned_temp_files(tmp_path):
     assert store.tombstone("a.fits") is None
 
     store.put(source, "b.fits")
-    moved = store.quarantine("b.fits")
+    moved = store.quarantine("b.fits", digest, "scrub found sha256 0000")
     assert moved.read_bytes() == b"content" and moved.parent.name == "quarantine"
     assert not store.exists("b.fits")
+    held = store.quarantined("b.fits")
+    assert held.sha256 == digest and held.reason == "scrub found sha256 0000"
+    assert Quarantine.from_json(held.to_json()) == held
+    assert "quarantined at 20" in held.describe()
+    other = tmp_path / "other"
+    other.write_bytes(b"other content")
+    with pytest.raises(IntegrityError, match="quarantined"):
+        store.put(other, "b.fits")
     assert store.put(source, "b.fits") == digest, "a good copy can take its place again"
+    assert store.quarantined("b.fits") is None, "and ends the quarantine"
+    with pytest.raises(NotFound, match="not quarantined"):
+        store.release("b.fits")
 
     held_fd, held = store.temp_file()
     orphan = store.root / "tmp" / "upload-orphan"
@@ -196,27 +205,6 @@ def test_hashing_writer_releases_only_after_the_last_write(tmp_path):
     found, size = asyncio.run(run())
     assert size == 3000 and found == hashlib.sha256(b"x" * 3000).hexdigest()
     assert path.read_bytes() == b"x" * 3000
-
-
-def test_progress_bar_on_a_terminal_and_lines_in_a_log(caplog):
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
-
-    screen = Terminal()
-    with Progress("MUSE.fits", 100 << 20, stream=screen) as progress:
-        progress.advance(50 << 20)
-        progress.advance(50 << 20)
-    assert "MUSE.fits" in screen.getvalue() and "100.0%" in screen.getvalue()
-    assert screen.getvalue().endswith("\n")
-    quiet = Terminal()
-    with Progress("small", 1000, stream=quiet) as progress:
-        progress.advance(1000)
-    assert quiet.getvalue() == ""
-    caplog.set_level("INFO")
-    with Progress("logged", 1000, show=True, stream=io.StringIO()) as progress:
-        progress.advance(1000)
-    assert "logged: 0.0 MiB in" in caplog.text
 
 
 def test_open_store_follows_the_configuration(tmp_path, monkeypatch):
