@@ -1,6 +1,6 @@
 """Progress of long command-line work: a bar on a terminal, plain lines in a log.
 
-Every layer reports through one callback type, :class:`common.progress.Progress`, called as
+Every layer reports through one callback type, :class:`common.config.Progress`, called as
 ``progress(done, total, what)``: recipes and the simulator count steps (IFUs, extensions), the
 data-server client and scrub count bytes or files. :class:`StepProgress` is the callback the
 ``awe`` commands give them.
@@ -20,7 +20,7 @@ REDRAW_INTERVAL = 0.1
 
 
 class StepProgress:
-    """Show ``done`` of ``total`` ``unit`` of ``label`` (a :class:`common.progress.Progress`).
+    """Show ``done`` of ``total`` ``unit`` of ``label`` (a :class:`common.config.Progress`).
 
     On a terminal a one-line bar is redrawn at every step (bytes: at most ten times a second,
     and at the end).

@@ -7,6 +7,9 @@ MUSE-WISE runs on an SQLite file and a local store under ``AWE_HOME`` with an in
 
 A bad value raises :class:`~common.errors.ConfigError` naming the key, where the value came
 from (file and line, or variable) and what was expected.
+
+This base module also holds the two contracts every layer shares: the session
+:class:`Context` and the one progress callback type :class:`Progress`.
 """
 
 from __future__ import annotations
@@ -18,14 +21,29 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
 from common.errors import ConfigError
 
-__all__ = ["SETTINGS", "Config", "Context", "Setting", "load_config", "read_token"]
+__all__ = ["SETTINGS", "Config", "Context", "Progress", "Setting", "load_config", "read_token"]
 
 DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg", "oracle", "oracle+oracledb")
 MAX_PRIVILEGES = 5
 MAX_SITE = 32767
+
+
+class Progress(Protocol):
+    """The one progress callback every layer accepts: ``progress(done, total, what)``.
+
+    Long work (a recipe over 24 IFUs, a simulated night, a 1 GB transfer, a scrub) calls it
+    with how much of ``total`` is ``done`` (steps or bytes, as the caller documents) and what it
+    is doing. It never decides how progress is shown: ``awe`` renders it as a bar on a terminal
+    and a few lines in a log (:mod:`awe.progress`).
+    """
+
+    def __call__(self, done: int, total: int, what: str) -> None:
+        """Report that ``done`` of ``total`` units are finished, the last being ``what``."""
+        ...
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,62}")
 _MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")

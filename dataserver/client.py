@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 import urllib3
 from urllib3.util import Retry, Timeout
 
+from common.config import Progress
 from common.errors import (
     AweError,
     CorruptFile,
@@ -47,7 +48,6 @@ from common.errors import (
     error_from_wire,
 )
 from common.files import sync_and_place
-from common.progress import Progress
 from dataserver.protocol import CHECKSUM_HEADER, HOP_HEADER, error_class_for_status
 from dataserver.store import (
     CHUNK_SIZE,

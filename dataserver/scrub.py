@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from common.config import Progress
 from common.errors import CorruptFile, IntegrityError, NotFound, StoreError, StoreUnavailable
-from common.progress import Progress
 from dataserver.peers import Peers
 from dataserver.store import DamagedChecksumRecord, LocalStore, sha256_of, verify_digest
 

@@ -1,7 +1,7 @@
 import io
 
 from awe.progress import BYTES, StepProgress
-from common.progress import Progress
+from common.config import Progress
 
 
 class Terminal(io.StringIO):
