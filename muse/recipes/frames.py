@@ -353,9 +353,9 @@ def check_chips(chips: Sequence[RawChip]) -> None:
 def index_inputs(paths: Sequence[Path], category: str, recipe: str) -> list[RawFile]:
     """Read the headers of every raw input once; check what all IFUs share.
 
-    Refuses inputs that are not raw frames of ``category`` (by their DPR keywords), that lack
-    an extension the first one has (naming it), or whose read-out mode or binning differ; the
-    chips themselves are checked per IFU.
+    Refuses inputs that are not raw frames of ``category`` (by their DPR keywords) or whose
+    read-out mode or binning differ; which IFUs every input must hold is
+    :func:`muse.recipes.runner.select_ifus`'s rule, and the chips are checked per IFU.
     """
     files = [RawFile(path) for path in paths]
     for raw in files:
@@ -364,11 +364,6 @@ def index_inputs(paths: Sequence[Path], category: str, recipe: str) -> list[RawF
             raise RecipeError(f"recipe {recipe}: {raw.path}: keywords 'ESO DPR CATG/TYPE' / "
                               f"'ESO PRO CATG': expected a raw {category} frame, found "
                               f"category {found or 'unknown'}")
-    reference = files[0]
-    for raw in files[1:]:
-        missing = sorted(set(reference.ifus()) - set(raw.ifus()))
-        if missing:
-            raw.location(missing[0])
     check_same_setup([(str(raw.path), raw.primary) for raw in files],
                      ("ESO DET READ CURID", "ESO DET BINX", "ESO DET BINY"))
     return files

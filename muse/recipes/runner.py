@@ -52,17 +52,18 @@ class IfuOutput:
 
 
 def select_ifus(nifu: int, ifus: Sequence[int] | None, inputs: Sequence[RawFile]) -> list[int]:
-    """The IFUs to process: ``ifus`` if given, else ESO's ``nifu``.
+    """The IFUs to process: ``ifus`` if given, else ESO's ``nifu``; each one in every input.
 
-    ``nifu`` 0 or -1 means every IFU of the first input, 1..24 that one. A requested IFU
-    missing from an input is refused naming the file and the extension.
+    ``nifu`` 0 or -1 means every IFU found in any input, 1..24 that one. An IFU to process
+    that an input lacks is refused naming the file and the extension, so a run never makes
+    fewer products than its inputs call for, whichever input sorts first.
     """
     if ifus is not None:
         wanted = sorted({int(i) for i in ifus})
     elif nifu > 0:
         wanted = [nifu]
     else:
-        wanted = inputs[0].ifus()
+        wanted = sorted(set().union(*(raw.ifus() for raw in inputs)))
     for ifu in wanted:
         if not 1 <= ifu <= N_IFUS:
             raise RecipeError(f"IFU {ifu}: expected 1-{N_IFUS}")
