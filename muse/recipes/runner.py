@@ -33,6 +33,7 @@ from muse.recipes.products import (
     preview_name,
     product_name,
 )
+from muse.recipes.scratch import is_output_failure, output_error
 
 __all__ = ["IfuOutput", "Progress", "run_per_ifu", "run_recipe", "select_ifus"]
 
@@ -121,34 +122,41 @@ def run_recipe(*, recipe: str, categories: Sequence[str], ifus: Sequence[int], o
     ``make_task(ifu, products, preview)`` builds the task of one IFU given the temporary
     path of each product category (a fragment when ``merged``) and of its preview.
     With ``merged``, ``merged_headers()`` gives the primary header of each merged file,
-    which is assembled from the fragments in IFU order.
+    which is assembled from the fragments in IFU order. An output directory the system
+    refuses (read-only, full, not a directory) raises :class:`RecipeError` naming it.
     """
     out_dir = Path(out_dir)
-    with PendingFiles(out_dir) as pending:
-        tasks = []
-        fragments: dict[str, list[Path]] = {catg: [] for catg in categories}
-        for ifu in ifus:
-            products = {}
-            for catg in categories:
-                if merged:
-                    products[catg] = pending.scratch(product_name(catg, ifu))
-                    fragments[catg].append(products[catg])
-                else:
-                    products[catg] = pending.temporary(product_name(catg, ifu))
-            tasks.append(make_task(ifu, products, pending.temporary(
-                preview_name(categories[0], ifu))))
-        in_process = processes <= 1 or len(tasks) <= 1
-        try:
-            with WRITER.active(in_process):
-                outputs = run_per_ifu(work, tasks, processes=processes, progress=progress)
-        finally:
-            release_workspaces()
-        if merged:
-            headers = merged_headers()
-            for catg in categories:
-                assemble_merged(pending.temporary(product_name(catg, None)), headers[catg],
-                                fragments[catg])
-        files = pending.commit()
+    try:
+        with PendingFiles(out_dir) as pending:
+            tasks = []
+            fragments: dict[str, list[Path]] = {catg: [] for catg in categories}
+            for ifu in ifus:
+                products = {}
+                for catg in categories:
+                    if merged:
+                        products[catg] = pending.scratch(product_name(catg, ifu))
+                        fragments[catg].append(products[catg])
+                    else:
+                        products[catg] = pending.temporary(product_name(catg, ifu))
+                tasks.append(make_task(ifu, products, pending.temporary(
+                    preview_name(categories[0], ifu))))
+            in_process = processes <= 1 or len(tasks) <= 1
+            try:
+                with WRITER.active(in_process):
+                    outputs = run_per_ifu(work, tasks, processes=processes, progress=progress)
+            finally:
+                release_workspaces()
+            if merged:
+                headers = merged_headers()
+                for catg in categories:
+                    assemble_merged(pending.temporary(product_name(catg, None)), headers[catg],
+                                    fragments[catg])
+            files = pending.commit()
+    except OSError as exc:
+        if is_output_failure(out_dir, exc):
+            raise output_error(out_dir, exc) from None
+        raise
+
     results = {}
     for output in outputs:
         own = {catg: out_dir / product_name(catg, None if merged else output.ifu)
