@@ -215,67 +215,97 @@ _BLOCK = 2880
 _CARD = 80
 
 
-def _card_value(card: str) -> str:
-    text = card[10:].split("/", 1)[0].strip() if not card[10:].lstrip().startswith("'") \
-        else card[10:].strip()
-    if text.startswith("'"):
-        return text[1:].split("'", 1)[0].strip()
-    return text
+@dataclass(frozen=True)
+class _HeaderUnit:
+    """One HDU as the scan found it: its header (text and parsed) and where its data lie.
+
+    ``end`` is where the HDU ends, after the padding of its last 2880-byte block.
+    """
+
+    text: str
+    header: fits.Header
+    data_offset: int
+    end: int
 
 
-def _scan_hdus(path: Path) -> tuple[list[tuple[str, int]], str]:
-    """Header text and data offset of each HDU, reading only the header blocks.
+def _parse_header(path: Path, index: int, text: str) -> fits.Header:
+    """``text`` parsed by astropy (HIERARCH, CONTINUE, quotes: all the standard allows).
+
+    What astropy would only warn about is refused, in one line naming the file and HDU.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            return fits.Header.fromstring(text)
+    except (ValueError, Warning) as exc:
+        reason = " ".join(str(exc).split())
+        raise RecipeError(f"{path}: HDU {index}: malformed header ({reason})") from None
+
+
+def _structural(path: Path, index: int, header: fits.Header, key: str,
+                default: int | None = None) -> int:
+    value = header.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool):
+        found = "nothing" if value is None else repr(value)
+        raise RecipeError(f"{path}: HDU {index}: keyword '{key}': expected an integer, found "
+                          f"{found}")
+    return value
+
+
+def _data_size(path: Path, index: int, header: fits.Header) -> int:
+    """Bytes of data after the header (FITS standard 4.4.1.1, without the padding)."""
+    naxis = _structural(path, index, header, "NAXIS")
+    bits = abs(_structural(path, index, header, "BITPIX"))
+    pixels = 1 if naxis else 0
+    for axis in range(1, naxis + 1):
+        pixels *= _structural(path, index, header, f"NAXIS{axis}")
+    pcount = _structural(path, index, header, "PCOUNT", 0)
+    gcount = _structural(path, index, header, "GCOUNT", 1)
+    return bits // 8 * gcount * (pcount + pixels)
+
+
+def _scan_hdus(path: Path) -> tuple[list[_HeaderUnit], str]:
+    """Every HDU's header and data position, reading only the header blocks.
 
     Returns the HDUs found and, when the file ends early, a note saying where.
     """
     size = os.path.getsize(path)
-    hdus: list[tuple[str, int]] = []
+    hdus: list[_HeaderUnit] = []
     with open(path, "rb") as stream:
         offset = 0
         while offset < size:
             stream.seek(offset)
-            cards: list[str] = []
-            ended = False
-            while not ended:
+            blocks: list[bytes] = []
+            while True:
                 block = stream.read(_BLOCK)
-                if offset == 0 and not cards and not block.startswith(b"SIMPLE  ="):
+                if offset == 0 and not blocks and not block.startswith(b"SIMPLE  ="):
                     raise RecipeError(f"{path}: not a FITS file (no SIMPLE card)")
                 if len(block) < _BLOCK:
                     return hdus, (f" (the file ends inside the header of HDU {len(hdus)} at "
                                   f"byte {size}: truncated)")
-                text = block.decode("ascii", errors="replace")
-                for start in range(0, _BLOCK, _CARD):
-                    card = text[start:start + _CARD]
-                    cards.append(card)
-                    if card.startswith("END") and not card[3:].strip():
-                        ended = True
-                        break
-            values = {card[:8].strip(): card for card in cards if card[8:10] == "= "}
-            try:
-                naxis = int(_card_value(values["NAXIS"])) if "NAXIS" in values else 0
-                count = abs(int(_card_value(values["BITPIX"]))) // 8
-                pixels = 1 if naxis else 0
-                for axis in range(1, naxis + 1):
-                    pixels *= int(_card_value(values[f"NAXIS{axis}"]))
-                pcount = int(_card_value(values.get("PCOUNT", "PCOUNT  = 0")))
-                gcount = int(_card_value(values.get("GCOUNT", "GCOUNT  = 1")))
-            except (KeyError, ValueError) as exc:
-                raise RecipeError(f"{path}: HDU {len(hdus)}: malformed structural keyword "
-                                  f"({exc})") from None
-            data_offset = offset + len(cards) * _CARD
-            data_offset += -data_offset % _BLOCK
-            hdus.append(("".join(cards), data_offset))
-            data_size = count * gcount * (pcount + pixels)
+                blocks.append(block)
+                cards = (block[start:start + _CARD] for start in range(0, _BLOCK, _CARD))
+                if any(card[:3] == b"END" and not card[3:].strip() for card in cards):
+                    break
+            text = b"".join(blocks).decode("ascii", errors="replace")
+            header = _parse_header(path, len(hdus), text)
+            data_offset = offset + len(blocks) * _BLOCK
+            data_size = _data_size(path, len(hdus), header)
             offset = data_offset + data_size + (-data_size % _BLOCK)
+            hdus.append(_HeaderUnit(text=text, header=header, data_offset=data_offset,
+                                    end=offset))
+    if hdus and hdus[-1].end > size:
+        return hdus, (f" (the file ends inside the data of HDU {len(hdus) - 1} at byte {size}: "
+                      "truncated)")
     return hdus, ""
 
 
 class RawFile:
     """The headers of a raw MUSE exposure, read once: the primary and every ``CHANnn``.
 
-    Only the header blocks are read (the pixels are skipped by their size); extensions are
-    found by ``EXTNAME`` (they need not be in order). :meth:`location` gives what
-    :meth:`ChipLocation.open` maps.
+    Only the header blocks are read (the pixels are skipped by their size) and parsed by
+    astropy; extensions are found by ``EXTNAME`` (they need not be in order).
+    :meth:`location` gives what :meth:`ChipLocation.open` maps.
     """
 
     def __init__(self, path: Path | str) -> None:
@@ -289,32 +319,37 @@ class RawFile:
         if not hdus:
             raise RecipeError(f"{self.path}: no readable primary header{self.truncated}")
         self.size = os.path.getsize(self.path)
-        self.primary = fits.Header.fromstring(hdus[0][0])
+        self.primary = hdus[0].header
         self.chips: dict[int, ChipLocation] = {}
         self.extnames: list[str] = []
-        for text, data_offset in hdus[1:]:
-            name = next((_card_value(text[i:i + _CARD]) for i in range(0, len(text), _CARD)
-                         if text[i:i + 8] == "EXTNAME "), "")
+        self._ends: dict[int, int] = {}
+        for unit in hdus[1:]:
+            name = str(unit.header.get("EXTNAME", ""))
             self.extnames.append(name)
             try:
                 ifu = ifu_from_extname(name)
             except ValueError:
                 continue
             self.chips[ifu] = ChipLocation(path=self.path, ifu=ifu, primary=self.primary,
-                                           header_text=text, data_offset=data_offset,
+                                           header_text=unit.text, data_offset=unit.data_offset,
                                            file_size=self.size)
+            self._ends[ifu] = unit.end
 
     def ifus(self) -> list[int]:
         """The IFUs present (extensions named ``CHANnn``), sorted."""
         return sorted(self.chips)
 
     def location(self, ifu: int) -> ChipLocation:
-        """Where the ``CHANnn`` of IFU ``ifu`` is; a missing one raises RecipeError."""
-        if ifu in self.chips:
-            return self.chips[ifu]
+        """Where the ``CHANnn`` of IFU ``ifu`` is; a missing or cut one raises RecipeError."""
         name = extname(ifu)
-        raise RecipeError(f"{self.path}: extension {name}: no HDU with EXTNAME = '{name}'; "
-                          f"found {', '.join(self.extnames) or 'none'}{self.truncated}")
+        if ifu not in self.chips:
+            raise RecipeError(f"{self.path}: extension {name}: no HDU with EXTNAME = '{name}'; "
+                              f"found {', '.join(self.extnames) or 'none'}{self.truncated}")
+        if self._ends[ifu] > self.size:
+            raise RecipeError(f"{self.path}[{name}]: keyword 'NAXIS2': the HDU with its data "
+                              f"ends at byte {self._ends[ifu]}, beyond the end of the file "
+                              f"({self.size} bytes): the file is truncated")
+        return self.chips[ifu]
 
 
 _SETUP_KEYWORDS = (("ESO DET READ CURID", int), ("ESO DET BINX", int), ("ESO DET BINY", int),
