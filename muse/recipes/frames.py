@@ -28,6 +28,7 @@ from astropy.utils.exceptions import AstropyUserWarning
 
 from common.errors import RecipeError
 from muse.layout import N_PORTS, DetectorGeometry, extname, ifu_from_extname
+from muse.recipes import _decode
 from muse.recipes.sof import classify_header
 
 __all__ = [
@@ -109,8 +110,8 @@ def require(header: Mapping[str, object], key: str, kind: type, where: str) -> o
 class RawChip:
     """One ``CHANnn`` extension of a raw exposure: headers, geometry and the stored pixels.
 
-    ``stored`` is the memory-mapped 16-bit data as native ``uint16`` bits; the value of a pixel
-    is ``int16(bits, byte-swapped if swap) + bzero`` (what the kernels compute).
+    ``stored`` is the memory-mapped 16-bit data as native ``uint16`` bits, decoded with
+    ``bzero`` and ``swap`` by :func:`muse.recipes._decode.decode_raw` (:meth:`values`).
     """
 
     path: Path
@@ -134,11 +135,14 @@ class RawChip:
         return f"{self.path}[{self.extname}]"
 
     def values(self, window: tuple[slice, slice]) -> np.ndarray:
-        """The pixel values of a raw ``(y, x)`` window as float32 (a copy)."""
+        """The pixel values of a raw ``(y, x)`` window as float32 (a copy).
+
+        Decoded by the kernel that decodes every raw pixel, so the rule lives in one place.
+        """
         bits = self.stored[window]
-        if self.swap:
-            bits = bits.byteswap()
-        return bits.view(np.int16).astype(np.float32) + np.float32(self.bzero)
+        out = np.empty(bits.shape, dtype=np.float32)
+        _decode.decode_raw(bits, out, self.bzero, self.swap, np.zeros(bits.shape[0]), np.inf)
+        return out
 
 
 @dataclass(frozen=True)
