@@ -19,12 +19,12 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from astropy.io import fits
-from astropy.utils.exceptions import AstropyUserWarning
 
 from common.errors import RecipeError
 from muse.layout import N_PORTS, DetectorGeometry, extname, ifu_from_extname
@@ -46,17 +46,34 @@ __all__ = [
 ]
 
 
-def open_fits(path: Path) -> fits.HDUList:
-    """Open ``path`` memory-mapped, unscaled and lazily; unreadable files raise RecipeError."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", AstropyUserWarning)
-            return fits.open(path, memmap=True, do_not_scale_image_data=True,
+def _reason(exc: BaseException) -> str:
+    """An exception's message on one line (astropy's warnings span several)."""
+    return " ".join(str(exc).split())
+
+
+@contextmanager
+def open_fits(path: Path) -> Iterator[fits.HDUList]:
+    """``path`` opened memory-mapped, unscaled and lazily, for one ``with`` block.
+
+    An unreadable file, and anything astropy would only warn about while the block reads it
+    (a truncated file, a header that is not whole blocks), raise one RecipeError naming the
+    file with astropy's reason folded into its line.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            hdul = fits.open(path, memmap=True, do_not_scale_image_data=True,
                              lazy_load_hdus=True, mode="readonly")
-    except FileNotFoundError:
-        raise RecipeError(f"{path}: no such file") from None
-    except (OSError, ValueError, AstropyUserWarning) as exc:
-        raise RecipeError(f"{path}: not a readable FITS file ({exc})") from None
+        except FileNotFoundError:
+            raise RecipeError(f"{path}: no such file") from None
+        except (OSError, ValueError, Warning) as exc:
+            raise RecipeError(f"{path}: not a readable FITS file ({_reason(exc)})") from None
+        try:
+            with hdul:
+                yield hdul
+        except Warning as exc:
+            raise RecipeError(f"{path}: not a readable FITS file, it may be truncated "
+                              f"({_reason(exc)})") from None
 
 
 class MergedHeader(Mapping[str, object]):
@@ -242,8 +259,7 @@ def _parse_header(path: Path, index: int, text: str) -> fits.Header:
             warnings.simplefilter("error")
             return fits.Header.fromstring(text)
     except (ValueError, Warning) as exc:
-        reason = " ".join(str(exc).split())
-        raise RecipeError(f"{path}: HDU {index}: malformed header ({reason})") from None
+        raise RecipeError(f"{path}: HDU {index}: malformed header ({_reason(exc)})") from None
 
 
 def _structural(path: Path, index: int, header: fits.Header, key: str,

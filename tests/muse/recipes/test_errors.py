@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,21 @@ def test_flat_needs_a_matching_master_bias(small_night, bias_run, tmp_path):
     assert f"{bias}[CHAN02]" in message and "'ESO DET READ CURID'" in message
     assert "expected 1" in message and "found 3" in message
     assert_nothing_written(tmp_path / "out")
+
+
+def test_a_truncated_master_bias_is_one_error_line(small_night, bias_run, tmp_path, python):
+    bias = Path(shutil.copy(bias_run.out / "MASTER_BIAS-04.fits", tmp_path / "bias.fits"))
+    with fits.open(bias) as hdul:
+        cuts = {"inside the DATA": hdul["DATA"].fileinfo()["datLoc"] + 5000,
+                "inside the DQ header": hdul["DQ"].fileinfo()["hdrLoc"] + 1000}
+    for where, cut in sorted(cuts.items(), key=lambda item: -item[1]):
+        os.truncate(bias, cut)
+        process = subprocess.run([python, "-m", "awe.cli", "recipe", "flat",
+                                  *map(str, small_night.flat_files), str(bias), "--nifu=4",
+                                  "--out", str(tmp_path / "out")],
+                                 capture_output=True, text=True, timeout=300)
+        assert process.returncode == 1, where
+        lines = process.stderr.strip().splitlines()
+        assert len(lines) == 1, (where, lines)
+        assert lines[0].startswith(f"awe: RecipeError: {bias}"), (where, lines)
+        assert "truncated" in lines[0] or "no HDU" in lines[0], (where, lines)
