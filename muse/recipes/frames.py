@@ -1,13 +1,13 @@
 """Reading raw MUSE exposures and image products, memory-mapped, one IFU at a time.
 
-The header blocks of a raw file are read once into a :class:`RawFile` index of its ``CHANnn``
-extensions (only the structural keywords and ``EXTNAME`` are looked at; astropy parses the
-primary header and, later, the one chip header a task uses). The pixels of a chip are then
+The header blocks of a raw file are read once (the pixels skipped by their size) and parsed
+by astropy into a :class:`RawFile` index of its ``CHANnn`` extensions; a chip whose data the
+file does not hold whole is refused there, before any work. The pixels of a chip are then
 memory-mapped as stored, big-endian with ``BZERO`` unapplied (scaling would copy the whole
 frame), at their byte offset (:class:`ChipLocation`): a chip costs nothing until its pixels
 are read, then only its pages come into memory, and a worker process handed a location
-reads no other header. The geometry of every chip comes
-from its headers (``ESO DET OUTn …``, ``ESO DET BINX/BINY``), never from constants.
+reads no other header. The geometry of every chip comes from its headers (``ESO DET OUTn
+…``, ``ESO DET BINX/BINY``), never from constants.
 
 Every defect of an input (a missing ``CHANnn``, a truncated file, a missing or malformed
 keyword, setups that differ between inputs) raises :class:`RecipeError` naming the file, the
