@@ -107,7 +107,7 @@ def ifu_stack(raw: Path, ifu: int) -> np.ndarray:
 
 
 def kernel_combine(stack: np.ndarray, threads: int) -> tuple[float, np.ndarray]:
-    from muse.recipes import _kernels
+    from muse.recipes import _combine
 
     shape = stack.shape[1:]
     out = np.empty(shape, np.float32), np.empty(shape, np.float32), np.empty(shape, np.int32)
@@ -115,7 +115,7 @@ def kernel_combine(stack: np.ndarray, threads: int) -> tuple[float, np.ndarray]:
     best = float("inf")
     for _ in range(3):
         start = time.perf_counter()
-        _kernels.combine(stack, variance, None, _kernels.COMBINE_SIGCLIP, 3.0, 3.0, 1, 1, 1,
+        _combine.combine(stack, variance, None, _combine.COMBINE_SIGCLIP, 3.0, 3.0, 1, 1, 1,
                          out[0], out[1], out[2], threads)
         best = min(best, time.perf_counter() - start)
     return best, out[0]

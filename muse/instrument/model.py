@@ -141,18 +141,27 @@ class LampModel:
     """The continuum (flat-field) lamp as seen through the instrument.
 
     Electrons per second per pixel at the peak of the spectrum, slice throughput 1, before the
-    pixel response; the spectral shape is ``floor + (1 - floor) exp(-((λ - centre)/sigma)²/2)``.
+    pixel response; the spectral shape is ``floor + (1 - floor) exp(-((λ - centre)/sigma)²/2)``
+    times the fall-off toward both ends of the CCD that real MUSE flats show,
+    ``Φ((λ - blue_edge)/blue_width) Φ((red_edge - λ)/red_width)`` (Φ the normal CDF; the
+    defaults, for truths recorded without it, leave the shape as it is).
     """
 
     rate: float
     floor: float
     centre: float
     sigma: float
+    blue_edge: float = -1e6
+    blue_width: float = 1.0
+    red_edge: float = 1e6
+    red_width: float = 1.0
 
     def spectrum(self, wavelength: np.ndarray) -> np.ndarray:
-        """Relative lamp spectrum (peak 1) at ``wavelength`` (Å)."""
+        """Relative lamp spectrum (peak 1 before the fall-off) at ``wavelength`` (Å)."""
         shape = np.exp(-0.5 * ((wavelength - self.centre) / self.sigma) ** 2)
-        return self.floor + (1.0 - self.floor) * shape
+        falloff = (ndtr((wavelength - self.blue_edge) / self.blue_width)
+                   * ndtr((self.red_edge - wavelength) / self.red_width))
+        return (self.floor + (1.0 - self.floor) * shape) * falloff
 
 
 @dataclass(frozen=True)
@@ -310,7 +319,8 @@ class InstrumentModel:
     def build(cls, geometry: Geometry, seed: int) -> InstrumentModel:
         """Draw the instrument of ``geometry`` from ``seed`` (a non-negative integer)."""
         _check_seed(seed)
-        lamp = LampModel(rate=2500.0, floor=0.35, centre=6800.0, sigma=1700.0)
+        lamp = LampModel(rate=2500.0, floor=0.35, centre=6800.0, sigma=1700.0,
+                         blue_edge=4550.0, blue_width=100.0, red_edge=9760.0, red_width=100.0)
         ifus = tuple(_draw_ifu(geometry, seed, ifu) for ifu in range(1, geometry.n_ifus + 1))
         return cls(geometry=geometry, seed=seed, lamp=lamp, ifus=ifus)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from muse.layout import N_PORTS, SATURATION_FLAG_LEVEL, DetectorGeometry
-from muse.recipes import _kernels
+from muse.recipes import _combine, _decode, _windows
 from muse.recipes.dq import SATURATED
 from muse.recipes.frames import RawChip
 from muse.recipes.overscan import PortOverscan, process_overscans
@@ -35,8 +35,8 @@ __all__ = [
     "workspace",
 ]
 
-COMBINE_METHODS = {"average": _kernels.COMBINE_AVERAGE, "median": _kernels.COMBINE_MEDIAN,
-                   "minmax": _kernels.COMBINE_MINMAX, "sigclip": _kernels.COMBINE_SIGCLIP}
+COMBINE_METHODS = {"average": _combine.COMBINE_AVERAGE, "median": _combine.COMBINE_MEDIAN,
+                   "minmax": _combine.COMBINE_MINMAX, "sigclip": _combine.COMBINE_SIGCLIP}
 
 
 def default_threads(processes: int = 1) -> int:
@@ -77,7 +77,7 @@ class LoadedInput:
 def flag_saturated(chip: RawChip, dq: np.ndarray) -> int:
     """Set DQ 4096 in ``dq`` (trimmed) where the raw data exceed 65500; return the count."""
     detector = chip.detector
-    return sum(_kernels.flag_above(chip.stored[detector.data_window(port)],
+    return sum(_decode.flag_above(chip.stored[detector.data_window(port)],
                                    dq[detector.trimmed_window(port)], chip.bzero, chip.swap,
                                    float(SATURATION_FLAG_LEVEL), SATURATED)
                for port in range(1, N_PORTS + 1))
@@ -100,7 +100,7 @@ def load_trimmed(chip: RawChip, params: Mapping[str, object], out: np.ndarray,
         raw_window = detector.data_window(overscan.port)
         trimmed_window = detector.trimmed_window(overscan.port)
         histogram[:] = 0
-        nsaturated += _kernels.decode_raw(chip.stored[raw_window], out[trimmed_window],
+        nsaturated += _decode.decode_raw(chip.stored[raw_window], out[trimmed_window],
                                           chip.bzero, chip.swap, overscan.row_offset,
                                           float(SATURATION_FLAG_LEVEL), histogram, nthreads)
         levels.append(histogram_median(histogram, chip.bzero))
@@ -145,7 +145,7 @@ def combine_stack(data: np.ndarray, stat: np.ndarray, dq: np.ndarray | None,
     (int32) and STAT (float32) images, which may be views with contiguous rows.
     """
     out_data, out_dq, out_stat = out
-    _kernels.combine(data, stat, dq, COMBINE_METHODS[str(params["combine"])],
+    _combine.combine(data, stat, dq, COMBINE_METHODS[str(params["combine"])],
                      float(params["lsigma"]), float(params["hsigma"]), int(params["nlow"]),
                      int(params["nhigh"]), int(params["nkeep"]), out_data, out_stat, out_dq,
                      nthreads)
@@ -168,8 +168,8 @@ def port_statistics(image: np.ndarray, detector: DetectorGeometry,
 def window_statistics(image: np.ndarray, windows: np.ndarray, *,
                       nthreads: int = 1) -> list[dict[str, float]]:
     """``MEDIAN``, ``MEAN``, ``STDEV``, ``MIN``, ``MAX`` of windows ``(y0, y1, x0, x1)``."""
-    medians = _kernels.window_medians(image, windows, nthreads)
-    moments = _kernels.window_moments(image, windows, nthreads)
+    medians = _windows.window_medians(image, windows, nthreads)
+    moments = _windows.window_moments(image, windows, nthreads)
     return [{"MEDIAN": float(median), "MEAN": float(mean), "STDEV": float(stdev),
              "MIN": float(low), "MAX": float(high)}
             for median, (mean, stdev, low, high) in zip(medians, moments, strict=True)]

@@ -37,7 +37,7 @@ from astropy.io import fits
 
 from common.errors import RecipeError
 from muse.layout import N_PORTS, extname
-from muse.recipes import _kernels
+from muse.recipes import _windows
 from muse.recipes.basicproc import (
     combine_stack,
     default_threads,
@@ -130,7 +130,7 @@ def flag_bad_columns(data: np.ndarray, dq: np.ndarray, windows: Sequence[tuple[s
     slopes = []
     for (rows, columns), ron in zip(windows, ron_adu, strict=True):
         part = data[rows, columns]
-        means, deviations, row_means = _kernels.column_moments(part, nthreads)
+        means, deviations, row_means = _windows.column_moments(part, nthreads)
         x = np.arange(columns.start + 1, columns.stop + 1, dtype=np.float64)
         y = np.arange(rows.start + 1, rows.stop + 1, dtype=np.float64)
         slopes.append((float(np.polyfit(x, means, 1)[0]), float(np.polyfit(y, row_means, 1)[0])))

@@ -12,16 +12,17 @@ Per IFU, with the parameters of ``muse_flat`` (:data:`~muse.recipes.params.FLAT_
    value more than 20 % off ``ESO DET OUTn GAIN`` is logged as a warning (as ESO does);
 3. the inputs are combined (``sigclip`` by default) into the master flat in counts;
 4. with ``trace``, the slices are traced (:mod:`muse.recipes.trace`) into the TRACE_TABLE;
-5. with ``normalize``, the master is divided by its mean over the slices (pixels at least
-   1 px inside the traced edges; without a trace, pixels above ``edgefrac`` × the median);
-6. bad pixels: within the slices, the master divided by its running mean over 15 rows of
-   the same column; values beyond ``losigmabadpix`` / ``hisigmabadpix`` × the robust scatter
-   of that ratio are flagged dark (DQ 512) or bright (DQ 256).
+5. with ``normalize``, the master is divided by its mean over the whole trimmed CCD
+   (``QC FLAT MASTER MEAN``), as ``muse_flat`` does (MUSE-FORMATS §8);
+6. bad pixels: within the slices (pixels at least 1 px inside the traced edges; without a
+   trace, pixels above ``edgefrac`` × the median), the master divided by a local quadratic
+   along its column over 15 rows; values beyond ``losigmabadpix`` / ``hisigmabadpix`` × the
+   robust scatter of that ratio are flagged dark (DQ 512) or bright (DQ 256).
 
 QC: ``FLAT INPUTi MEDIAN/MEAN/STDEV/MIN/MAX/NSATURATED`` (each input in counts),
 ``FLAT MASTER MEDIAN/MEAN/STDEV/MIN/MAX`` (the master in counts before normalisation) and
-``INTFLUX`` (its sum over the slices), ``FLAT MASTER SLICEj MEAN/STDEV`` (normalised) in the
-MASTER_FLAT header; ``TRACE …`` (:func:`muse.recipes.trace.trace_qc`) in the TRACE_TABLE's.
+``INTFLUX`` (its sum over the trimmed CCD), ``FLAT MASTER SLICEj MEAN/STDEV`` (normalised) in
+the MASTER_FLAT header; ``TRACE …`` (:func:`muse.recipes.trace.trace_qc`) in the TRACE_TABLE's.
 Not supported: MASTER_DARK and BADPIX_TABLE inputs, TRACE_SAMPLES.
 """
 
@@ -34,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 from astropy.io import fits
+from scipy.signal import savgol_filter
 
 from common.errors import RecipeError
 from muse.layout import N_PORTS, N_SLICES, extname
@@ -146,19 +148,25 @@ def _check_gain(first: np.ndarray, second: np.ndarray, windows, gains, rons_e,
 
 def _flag_bad_pixels(data: np.ndarray, dq: np.ndarray, mask: np.ndarray, losigma: float,
                      hisigma: float) -> int:
+    """Flag pixels inside the slices far from the smooth run of their column; return the count.
+
+    Each column is compared with a quadratic fitted over the 15 rows around each pixel (a
+    Savitzky–Golay smoothing; the first and last 7 rows take the fit of the first and last
+    15), which follows the lamp's fall-off toward the blue and red ends of the CCD where a
+    running mean lags behind it and would flag good pixels there. Dark (DQ 512) and bright
+    (DQ 256) are beyond ``losigma`` / ``hisigma`` × the robust scatter of ``data / smooth``.
+    """
     rows = _BADPIX_ROWS
     ratio = np.zeros(data.shape, dtype=np.float32)
     inside = (mask > 0) & (dq == 0)
-    # the running mean over rows, a block of columns at a time to bound the memory
+    # a block of columns at a time, to bound the memory
     for first in range(0, data.shape[1], _BADPIX_COLUMNS):
         columns = slice(first, min(first + _BADPIX_COLUMNS, data.shape[1]))
-        padded = np.pad(data[:, columns].astype(np.float64),
-                        ((rows // 2 + 1, rows // 2), (0, 0)), mode="edge")
-        running = np.cumsum(padded, axis=0)
-        smooth = (running[rows:] - running[:-rows]) / rows
+        block = data[:, columns].astype(np.float64)
+        smooth = savgol_filter(block, rows, 2, axis=0, mode="interp")
         usable = inside[:, columns] & (smooth > 0)
         inside[:, columns] = usable
-        ratio[:, columns][usable] = data[:, columns][usable] / smooth[usable] - 1.0
+        ratio[:, columns][usable] = block[usable] / smooth[usable] - 1.0
     # the robust scatter from every 7th pixel inside the slices: plenty for a 5-sigma cut
     values = ratio[inside][::7]
     if values.size == 0:
@@ -254,13 +262,13 @@ def _master_flat_ifu(task: FlatTask) -> IfuOutput:
         mask = (master > float(params["edgefrac"]) * float(np.median(master))).astype(np.int16)
     for name, value in _statistics(master, task.nthreads).items():
         qc[f"FLAT MASTER {name}"] = value
-    qc["FLAT MASTER INTFLUX"] = float(master[mask > 0].sum(dtype=np.float64))
+    qc["FLAT MASTER INTFLUX"] = float(master.sum(dtype=np.float64))
     norm = 1.0
     if params["normalize"]:
-        good = (mask > 0) & (dq == 0)
-        if not good.any():
-            raise RecipeError(f"{where}: no good pixel inside the slices to normalise by")
-        norm = float(master[good].mean(dtype=np.float64))
+        norm = float(qc["FLAT MASTER MEAN"])
+        if not norm > 0:
+            raise RecipeError(f"{where}: the master flat's mean is {norm:.6g}: expected a "
+                              "positive level to normalise by (is the lamp on?)")
         master /= np.float32(norm)
         master_stat /= np.float32(norm * norm)
     _flag_bad_pixels(master, dq, mask, float(params["losigmabadpix"]),

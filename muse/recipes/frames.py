@@ -1,13 +1,13 @@
 """Reading raw MUSE exposures and image products, memory-mapped, one IFU at a time.
 
-The header blocks of a raw file are read once into a :class:`RawFile` index of its ``CHANnn``
-extensions (only the structural keywords and ``EXTNAME`` are looked at; astropy parses the
-primary header and, later, the one chip header a task uses). The pixels of a chip are then
+The header blocks of a raw file are read once (the pixels skipped by their size) and parsed
+by astropy into a :class:`RawFile` index of its ``CHANnn`` extensions; a chip whose data the
+file does not hold whole is refused there, before any work. The pixels of a chip are then
 memory-mapped as stored, big-endian with ``BZERO`` unapplied (scaling would copy the whole
 frame), at their byte offset (:class:`ChipLocation`): a chip costs nothing until its pixels
 are read, then only its pages come into memory, and a worker process handed a location
-reads no other header. The geometry of every chip comes
-from its headers (``ESO DET OUTn …``, ``ESO DET BINX/BINY``), never from constants.
+reads no other header. The geometry of every chip comes from its headers (``ESO DET OUTn
+…``, ``ESO DET BINX/BINY``), never from constants.
 
 Every defect of an input (a missing ``CHANnn``, a truncated file, a missing or malformed
 keyword, setups that differ between inputs) raises :class:`RecipeError` naming the file, the
@@ -19,15 +19,16 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from astropy.io import fits
-from astropy.utils.exceptions import AstropyUserWarning
 
 from common.errors import RecipeError
 from muse.layout import N_PORTS, DetectorGeometry, extname, ifu_from_extname
+from muse.recipes import _decode
 from muse.recipes.sof import classify_header
 
 __all__ = [
@@ -45,17 +46,34 @@ __all__ = [
 ]
 
 
-def open_fits(path: Path) -> fits.HDUList:
-    """Open ``path`` memory-mapped, unscaled and lazily; unreadable files raise RecipeError."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", AstropyUserWarning)
-            return fits.open(path, memmap=True, do_not_scale_image_data=True,
+def _reason(exc: BaseException) -> str:
+    """An exception's message on one line (astropy's warnings span several)."""
+    return " ".join(str(exc).split())
+
+
+@contextmanager
+def open_fits(path: Path) -> Iterator[fits.HDUList]:
+    """``path`` opened memory-mapped, unscaled and lazily, for one ``with`` block.
+
+    An unreadable file, and anything astropy would only warn about while the block reads it
+    (a truncated file, a header that is not whole blocks), raise one RecipeError naming the
+    file with astropy's reason folded into its line.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            hdul = fits.open(path, memmap=True, do_not_scale_image_data=True,
                              lazy_load_hdus=True, mode="readonly")
-    except FileNotFoundError:
-        raise RecipeError(f"{path}: no such file") from None
-    except (OSError, ValueError, AstropyUserWarning) as exc:
-        raise RecipeError(f"{path}: not a readable FITS file ({exc})") from None
+        except FileNotFoundError:
+            raise RecipeError(f"{path}: no such file") from None
+        except (OSError, ValueError, Warning) as exc:
+            raise RecipeError(f"{path}: not a readable FITS file ({_reason(exc)})") from None
+        try:
+            with hdul:
+                yield hdul
+        except Warning as exc:
+            raise RecipeError(f"{path}: not a readable FITS file, it may be truncated "
+                              f"({_reason(exc)})") from None
 
 
 class MergedHeader(Mapping[str, object]):
@@ -109,8 +127,8 @@ def require(header: Mapping[str, object], key: str, kind: type, where: str) -> o
 class RawChip:
     """One ``CHANnn`` extension of a raw exposure: headers, geometry and the stored pixels.
 
-    ``stored`` is the memory-mapped 16-bit data as native ``uint16`` bits; the value of a pixel
-    is ``int16(bits, byte-swapped if swap) + bzero`` (what the kernels compute).
+    ``stored`` is the memory-mapped 16-bit data as native ``uint16`` bits, decoded with
+    ``bzero`` and ``swap`` by :func:`muse.recipes._decode.decode_raw` (:meth:`values`).
     """
 
     path: Path
@@ -134,11 +152,14 @@ class RawChip:
         return f"{self.path}[{self.extname}]"
 
     def values(self, window: tuple[slice, slice]) -> np.ndarray:
-        """The pixel values of a raw ``(y, x)`` window as float32 (a copy)."""
+        """The pixel values of a raw ``(y, x)`` window as float32 (a copy).
+
+        Decoded by the kernel that decodes every raw pixel, so the rule lives in one place.
+        """
         bits = self.stored[window]
-        if self.swap:
-            bits = bits.byteswap()
-        return bits.view(np.int16).astype(np.float32) + np.float32(self.bzero)
+        out = np.empty(bits.shape, dtype=np.float32)
+        _decode.decode_raw(bits, out, self.bzero, self.swap, np.zeros(bits.shape[0]), np.inf)
+        return out
 
 
 @dataclass(frozen=True)
@@ -215,67 +236,96 @@ _BLOCK = 2880
 _CARD = 80
 
 
-def _card_value(card: str) -> str:
-    text = card[10:].split("/", 1)[0].strip() if not card[10:].lstrip().startswith("'") \
-        else card[10:].strip()
-    if text.startswith("'"):
-        return text[1:].split("'", 1)[0].strip()
-    return text
+@dataclass(frozen=True)
+class _HeaderUnit:
+    """One HDU as the scan found it: its header (text and parsed) and where its data lie.
+
+    ``end`` is where the HDU ends, after the padding of its last 2880-byte block.
+    """
+
+    text: str
+    header: fits.Header
+    data_offset: int
+    end: int
 
 
-def _scan_hdus(path: Path) -> tuple[list[tuple[str, int]], str]:
-    """Header text and data offset of each HDU, reading only the header blocks.
+def _parse_header(path: Path, index: int, text: str) -> fits.Header:
+    """``text`` parsed by astropy (HIERARCH, CONTINUE, quotes: all the standard allows).
+
+    What astropy would only warn about is refused, in one line naming the file and HDU.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            return fits.Header.fromstring(text)
+    except (ValueError, Warning) as exc:
+        raise RecipeError(f"{path}: HDU {index}: malformed header ({_reason(exc)})") from None
+
+
+def _structural(path: Path, index: int, header: fits.Header, key: str,
+                default: int | None = None) -> int:
+    value = header.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool):
+        found = "nothing" if value is None else repr(value)
+        raise RecipeError(f"{path}: HDU {index}: keyword '{key}': expected an integer, found "
+                          f"{found}")
+    return value
+
+
+def _data_size(path: Path, index: int, header: fits.Header) -> int:
+    """Bytes of data after the header (FITS standard 4.4.1.1, without the padding)."""
+    naxis = _structural(path, index, header, "NAXIS")
+    bits = abs(_structural(path, index, header, "BITPIX"))
+    pixels = 1 if naxis else 0
+    for axis in range(1, naxis + 1):
+        pixels *= _structural(path, index, header, f"NAXIS{axis}")
+    pcount = _structural(path, index, header, "PCOUNT", 0)
+    gcount = _structural(path, index, header, "GCOUNT", 1)
+    return bits // 8 * gcount * (pcount + pixels)
+
+
+def _scan_hdus(path: Path) -> tuple[list[_HeaderUnit], str]:
+    """Every HDU's header and data position, reading only the header blocks.
 
     Returns the HDUs found and, when the file ends early, a note saying where.
     """
     size = os.path.getsize(path)
-    hdus: list[tuple[str, int]] = []
+    hdus: list[_HeaderUnit] = []
     with open(path, "rb") as stream:
         offset = 0
         while offset < size:
             stream.seek(offset)
-            cards: list[str] = []
-            ended = False
-            while not ended:
+            blocks: list[bytes] = []
+            while True:
                 block = stream.read(_BLOCK)
-                if offset == 0 and not cards and not block.startswith(b"SIMPLE  ="):
+                if offset == 0 and not blocks and not block.startswith(b"SIMPLE  ="):
                     raise RecipeError(f"{path}: not a FITS file (no SIMPLE card)")
                 if len(block) < _BLOCK:
                     return hdus, (f" (the file ends inside the header of HDU {len(hdus)} at "
                                   f"byte {size}: truncated)")
-                text = block.decode("ascii", errors="replace")
-                for start in range(0, _BLOCK, _CARD):
-                    card = text[start:start + _CARD]
-                    cards.append(card)
-                    if card.startswith("END") and not card[3:].strip():
-                        ended = True
-                        break
-            values = {card[:8].strip(): card for card in cards if card[8:10] == "= "}
-            try:
-                naxis = int(_card_value(values["NAXIS"])) if "NAXIS" in values else 0
-                count = abs(int(_card_value(values["BITPIX"]))) // 8
-                pixels = 1 if naxis else 0
-                for axis in range(1, naxis + 1):
-                    pixels *= int(_card_value(values[f"NAXIS{axis}"]))
-                pcount = int(_card_value(values.get("PCOUNT", "PCOUNT  = 0")))
-                gcount = int(_card_value(values.get("GCOUNT", "GCOUNT  = 1")))
-            except (KeyError, ValueError) as exc:
-                raise RecipeError(f"{path}: HDU {len(hdus)}: malformed structural keyword "
-                                  f"({exc})") from None
-            data_offset = offset + len(cards) * _CARD
-            data_offset += -data_offset % _BLOCK
-            hdus.append(("".join(cards), data_offset))
-            data_size = count * gcount * (pcount + pixels)
+                blocks.append(block)
+                cards = (block[start:start + _CARD] for start in range(0, _BLOCK, _CARD))
+                if any(card[:3] == b"END" and not card[3:].strip() for card in cards):
+                    break
+            text = b"".join(blocks).decode("ascii", errors="replace")
+            header = _parse_header(path, len(hdus), text)
+            data_offset = offset + len(blocks) * _BLOCK
+            data_size = _data_size(path, len(hdus), header)
             offset = data_offset + data_size + (-data_size % _BLOCK)
+            hdus.append(_HeaderUnit(text=text, header=header, data_offset=data_offset,
+                                    end=offset))
+    if hdus and hdus[-1].end > size:
+        return hdus, (f" (the file ends inside the data of HDU {len(hdus) - 1} at byte {size}: "
+                      "truncated)")
     return hdus, ""
 
 
 class RawFile:
     """The headers of a raw MUSE exposure, read once: the primary and every ``CHANnn``.
 
-    Only the header blocks are read (the pixels are skipped by their size); extensions are
-    found by ``EXTNAME`` (they need not be in order). :meth:`location` gives what
-    :meth:`ChipLocation.open` maps.
+    Only the header blocks are read (the pixels are skipped by their size) and parsed by
+    astropy; extensions are found by ``EXTNAME`` (they need not be in order).
+    :meth:`location` gives what :meth:`ChipLocation.open` maps.
     """
 
     def __init__(self, path: Path | str) -> None:
@@ -289,32 +339,37 @@ class RawFile:
         if not hdus:
             raise RecipeError(f"{self.path}: no readable primary header{self.truncated}")
         self.size = os.path.getsize(self.path)
-        self.primary = fits.Header.fromstring(hdus[0][0])
+        self.primary = hdus[0].header
         self.chips: dict[int, ChipLocation] = {}
         self.extnames: list[str] = []
-        for text, data_offset in hdus[1:]:
-            name = next((_card_value(text[i:i + _CARD]) for i in range(0, len(text), _CARD)
-                         if text[i:i + 8] == "EXTNAME "), "")
+        self._ends: dict[int, int] = {}
+        for unit in hdus[1:]:
+            name = str(unit.header.get("EXTNAME", ""))
             self.extnames.append(name)
             try:
                 ifu = ifu_from_extname(name)
             except ValueError:
                 continue
             self.chips[ifu] = ChipLocation(path=self.path, ifu=ifu, primary=self.primary,
-                                           header_text=text, data_offset=data_offset,
+                                           header_text=unit.text, data_offset=unit.data_offset,
                                            file_size=self.size)
+            self._ends[ifu] = unit.end
 
     def ifus(self) -> list[int]:
         """The IFUs present (extensions named ``CHANnn``), sorted."""
         return sorted(self.chips)
 
     def location(self, ifu: int) -> ChipLocation:
-        """Where the ``CHANnn`` of IFU ``ifu`` is; a missing one raises RecipeError."""
-        if ifu in self.chips:
-            return self.chips[ifu]
+        """Where the ``CHANnn`` of IFU ``ifu`` is; a missing or cut one raises RecipeError."""
         name = extname(ifu)
-        raise RecipeError(f"{self.path}: extension {name}: no HDU with EXTNAME = '{name}'; "
-                          f"found {', '.join(self.extnames) or 'none'}{self.truncated}")
+        if ifu not in self.chips:
+            raise RecipeError(f"{self.path}: extension {name}: no HDU with EXTNAME = '{name}'; "
+                              f"found {', '.join(self.extnames) or 'none'}{self.truncated}")
+        if self._ends[ifu] > self.size:
+            raise RecipeError(f"{self.path}[{name}]: keyword 'NAXIS2': the HDU with its data "
+                              f"ends at byte {self._ends[ifu]}, beyond the end of the file "
+                              f"({self.size} bytes): the file is truncated")
+        return self.chips[ifu]
 
 
 _SETUP_KEYWORDS = (("ESO DET READ CURID", int), ("ESO DET BINX", int), ("ESO DET BINY", int),
@@ -353,9 +408,9 @@ def check_chips(chips: Sequence[RawChip]) -> None:
 def index_inputs(paths: Sequence[Path], category: str, recipe: str) -> list[RawFile]:
     """Read the headers of every raw input once; check what all IFUs share.
 
-    Refuses inputs that are not raw frames of ``category`` (by their DPR keywords), that lack
-    an extension the first one has (naming it), or whose read-out mode or binning differ; the
-    chips themselves are checked per IFU.
+    Refuses inputs that are not raw frames of ``category`` (by their DPR keywords) or whose
+    read-out mode or binning differ; which IFUs every input must hold is
+    :func:`muse.recipes.runner.select_ifus`'s rule, and the chips are checked per IFU.
     """
     files = [RawFile(path) for path in paths]
     for raw in files:
@@ -364,11 +419,6 @@ def index_inputs(paths: Sequence[Path], category: str, recipe: str) -> list[RawF
             raise RecipeError(f"recipe {recipe}: {raw.path}: keywords 'ESO DPR CATG/TYPE' / "
                               f"'ESO PRO CATG': expected a raw {category} frame, found "
                               f"category {found or 'unknown'}")
-    reference = files[0]
-    for raw in files[1:]:
-        missing = sorted(set(reference.ifus()) - set(raw.ifus()))
-        if missing:
-            raw.location(missing[0])
     check_same_setup([(str(raw.path), raw.primary) for raw in files],
                      ("ESO DET READ CURID", "ESO DET BINX", "ESO DET BINY"))
     return files

@@ -30,7 +30,7 @@ from numpy.polynomial import Chebyshev, Polynomial
 
 from common.errors import RecipeError
 from muse.layout import N_PORTS
-from muse.recipes import _kernels
+from muse.recipes import _combine
 from muse.recipes.frames import RawChip
 
 __all__ = [
@@ -112,7 +112,7 @@ def _dcr_mask(strip: np.ndarray, along_x: bool, where: str) -> np.ndarray:
         return rejected
     xbox, ybox = ((DCR_BOX_ALONG, DCR_BOX_ACROSS) if along_x
                   else (DCR_BOX_ACROSS, DCR_BOX_ALONG))
-    _kernels.dcr_reject(strip, rejected, xbox, ybox, DCR_PASSES, DCR_THRESHOLD)
+    _combine.dcr_reject(strip, rejected, xbox, ybox, DCR_PASSES, DCR_THRESHOLD)
     return rejected
 
 

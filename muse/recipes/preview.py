@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from muse.recipes import _kernels
+from muse.recipes import _windows
 
 __all__ = ["PREVIEW_SIZE", "write_preview"]
 
@@ -37,7 +37,7 @@ def write_preview(path: Path, image: np.ndarray, *, dq: np.ndarray | None = None
     low, high = np.percentile(values, (1, 99)) if values.size else (0.0, 1.0)
     if not high > low:
         high = low + 1.0
-    small, bad = _kernels.block_means(np.asarray(image, dtype=np.float32), dq, factor)
+    small, bad = _windows.block_means(np.asarray(image, dtype=np.float32), dq, factor)
     grey = np.round(255 * (np.clip(small, low, high) - low) / (high - low)).astype(np.uint8)
     rgb = np.repeat(grey[:, :, None], 3, axis=2)
     rgb[bad] = _BAD

@@ -14,9 +14,10 @@ variance), with the ESO DICD ``HDUCLASS`` keywords and ``BUNIT``. **Tables** are
 table per IFU: the first extension of a per-IFU file, the extension ``CHANnn`` of a merged
 one (where ESO's table loader looks first).
 
-**Atomicity.** Everything is written to hidden temporary files in the output directory
-(:class:`PendingFiles`); only when every IFU of a run has succeeded are they fsynced renamed
-into place, so a failed run leaves no product, not even a partial one. A merged file is
+**Atomicity.** Everything is written to temporary files in the run's hidden scratch directory
+inside the output directory (:class:`PendingFiles`); only when every IFU of a run has
+succeeded are they fsynced renamed into place, so a failed run leaves no product, not even a
+partial one (a killed run's scratch goes with the next run there). A merged file is
 assembled from per-IFU fragments by copying their extension HDUs byte for byte (each HDU keeps
 its own checksums).
 """
@@ -25,7 +26,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
-import secrets
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -41,6 +41,7 @@ from astropy.io import fits
 from common.files import fsync_directory, place
 from muse.layout import extname
 from muse.recipes.params import ParameterValue, format_value
+from muse.recipes.scratch import RunDirectory
 
 __all__ = [
     "PIPELINE_ID",
@@ -232,13 +233,14 @@ class PendingFiles:
     """Temporary files of one recipe run, renamed into place together or not at all.
 
     Use as a context manager: leaving it by an exception removes every temporary file;
-    :meth:`commit` renames them to their targets and fsyncs the directory.
+    :meth:`commit` renames them to their targets and fsyncs the directory. The temporaries
+    live in the run's :class:`~muse.recipes.scratch.RunDirectory`, removed on leaving, or by
+    the next run in the directory when this process is killed.
     """
 
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self._token = f"{os.getpid()}.{secrets.token_hex(4)}"
+        self._run = RunDirectory(self.directory)
         self._targets: dict[Path, Path] = {}
         self._scratch: list[Path] = []
 
@@ -251,16 +253,17 @@ class PendingFiles:
             self.abort()
         else:
             self._drop_scratch()
+        self._run.close()
 
     def temporary(self, name: str) -> Path:
         """A temporary path that :meth:`commit` will rename to ``directory/name``."""
-        path = self.directory / f".{name}.{self._token}.tmp"
+        path = self._run.file(f"{name}.tmp")
         self._targets[path] = self.directory / name
         return path
 
     def scratch(self, name: str) -> Path:
         """A temporary path removed at the end, never renamed (merge fragments)."""
-        path = self.directory / f".{name}.{self._token}.part"
+        path = self._run.file(f"{name}.part")
         self._scratch.append(path)
         return path
 

@@ -33,6 +33,7 @@ from muse.recipes.products import (
     preview_name,
     product_name,
 )
+from muse.recipes.scratch import is_output_failure, output_error
 
 __all__ = ["IfuOutput", "Progress", "run_per_ifu", "run_recipe", "select_ifus"]
 
@@ -52,17 +53,18 @@ class IfuOutput:
 
 
 def select_ifus(nifu: int, ifus: Sequence[int] | None, inputs: Sequence[RawFile]) -> list[int]:
-    """The IFUs to process: ``ifus`` if given, else ESO's ``nifu``.
+    """The IFUs to process: ``ifus`` if given, else ESO's ``nifu``; each one in every input.
 
-    ``nifu`` 0 or -1 means every IFU of the first input, 1..24 that one. A requested IFU
-    missing from an input is refused naming the file and the extension.
+    ``nifu`` 0 or -1 means every IFU found in any input, 1..24 that one. An IFU to process
+    that an input lacks is refused naming the file and the extension, so a run never makes
+    fewer products than its inputs call for, whichever input sorts first.
     """
     if ifus is not None:
         wanted = sorted({int(i) for i in ifus})
     elif nifu > 0:
         wanted = [nifu]
     else:
-        wanted = inputs[0].ifus()
+        wanted = sorted(set().union(*(raw.ifus() for raw in inputs)))
     for ifu in wanted:
         if not 1 <= ifu <= N_IFUS:
             raise RecipeError(f"IFU {ifu}: expected 1-{N_IFUS}")
@@ -120,34 +122,41 @@ def run_recipe(*, recipe: str, categories: Sequence[str], ifus: Sequence[int], o
     ``make_task(ifu, products, preview)`` builds the task of one IFU given the temporary
     path of each product category (a fragment when ``merged``) and of its preview.
     With ``merged``, ``merged_headers()`` gives the primary header of each merged file,
-    which is assembled from the fragments in IFU order.
+    which is assembled from the fragments in IFU order. An output directory the system
+    refuses (read-only, full, not a directory) raises :class:`RecipeError` naming it.
     """
     out_dir = Path(out_dir)
-    with PendingFiles(out_dir) as pending:
-        tasks = []
-        fragments: dict[str, list[Path]] = {catg: [] for catg in categories}
-        for ifu in ifus:
-            products = {}
-            for catg in categories:
-                if merged:
-                    products[catg] = pending.scratch(product_name(catg, ifu))
-                    fragments[catg].append(products[catg])
-                else:
-                    products[catg] = pending.temporary(product_name(catg, ifu))
-            tasks.append(make_task(ifu, products, pending.temporary(
-                preview_name(categories[0], ifu))))
-        in_process = processes <= 1 or len(tasks) <= 1
-        try:
-            with WRITER.active(in_process):
-                outputs = run_per_ifu(work, tasks, processes=processes, progress=progress)
-        finally:
-            release_workspaces()
-        if merged:
-            headers = merged_headers()
-            for catg in categories:
-                assemble_merged(pending.temporary(product_name(catg, None)), headers[catg],
-                                fragments[catg])
-        files = pending.commit()
+    try:
+        with PendingFiles(out_dir) as pending:
+            tasks = []
+            fragments: dict[str, list[Path]] = {catg: [] for catg in categories}
+            for ifu in ifus:
+                products = {}
+                for catg in categories:
+                    if merged:
+                        products[catg] = pending.scratch(product_name(catg, ifu))
+                        fragments[catg].append(products[catg])
+                    else:
+                        products[catg] = pending.temporary(product_name(catg, ifu))
+                tasks.append(make_task(ifu, products, pending.temporary(
+                    preview_name(categories[0], ifu))))
+            in_process = processes <= 1 or len(tasks) <= 1
+            try:
+                with WRITER.active(in_process):
+                    outputs = run_per_ifu(work, tasks, processes=processes, progress=progress)
+            finally:
+                release_workspaces()
+            if merged:
+                headers = merged_headers()
+                for catg in categories:
+                    assemble_merged(pending.temporary(product_name(catg, None)), headers[catg],
+                                    fragments[catg])
+            files = pending.commit()
+    except OSError as exc:
+        if is_output_failure(out_dir, exc):
+            raise output_error(out_dir, exc) from None
+        raise
+
     results = {}
     for output in outputs:
         own = {catg: out_dir / product_name(catg, None if merged else output.ifu)

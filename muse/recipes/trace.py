@@ -3,7 +3,7 @@
 1. **Find** the slices in a cut of 15 rows at the middle of the CCD (their median per
    column): runs of columns above ``edgefrac`` × the median of the cut. There must be 48.
 2. **Follow** them in bins of ``nsum`` rows from the middle up and down
-   (:func:`muse.recipes._kernels.trace_edges`): in each bin the left and right half-light
+   (:func:`muse.recipes._tracing.trace_edges`): in each bin the left and right half-light
    edges. Window sizes come from the data and the header geometry: the search window is
    ¾ of the slice pitch either side of the centre, the plateau half a slice width.
 3. **Fit** polynomials of order ``order`` in the 1-based trimmed row y to the centres
@@ -28,7 +28,7 @@ from numpy.polynomial import Polynomial
 
 from common.errors import RecipeError
 from muse.layout import N_SLICES
-from muse.recipes import _kernels
+from muse.recipes import _tracing
 
 __all__ = [
     "CUT_ROWS",
@@ -136,7 +136,7 @@ def trace_slices(image: np.ndarray, *, nsum: int, order: int, edgefrac: float, w
     start_bin = min(len(row_starts) - 1, (ny // 2) // nsum)
     left = np.full((len(row_starts), N_SLICES), np.nan)
     right = np.full_like(left, np.nan)
-    _kernels.trace_edges(np.ascontiguousarray(image, dtype=np.float32), centres, widths,
+    _tracing.trace_edges(np.ascontiguousarray(image, dtype=np.float32), centres, widths,
                          row_starts, start_bin, nsum, halfwindow, edgefrac, left, right,
                          nthreads)
     y = row_starts + (nsum + 1) / 2.0

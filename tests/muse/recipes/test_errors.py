@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -84,7 +85,7 @@ def test_truncated_data_leaves_no_product(biases, tmp_path):
     message = str(error.value)
     assert f"{biases[2]}[CHAN24]" in message and "'NAXIS2'" in message
     assert "truncated" in message
-    assert out.is_dir() and not list(out.iterdir())
+    assert_nothing_written(out)
 
 
 def test_truncated_in_the_headers(biases, tmp_path):
@@ -99,9 +100,9 @@ def test_truncated_in_the_headers(biases, tmp_path):
 
 
 def test_failure_in_a_worker_process_leaves_no_product(biases, tmp_path):
-    os.truncate(biases[1], biases[1].stat().st_size - 5000)
+    set_keyword(biases[1], "CHAN24", "HIERARCH ESO DET OUT2 GAIN", -1.0)
     out = tmp_path / "out"
-    with pytest.raises(RecipeError, match=r"\[CHAN24\]: keyword 'NAXIS2'"):
+    with pytest.raises(RecipeError, match=r"\[CHAN24\]: keyword 'ESO DET OUT2 GAIN'"):
         make_master_bias(biases, {"nifu": -1}, out, ifus=[2, 24], processes=2, merge=True)
     assert out.is_dir() and not list(out.iterdir())
 
@@ -146,3 +147,21 @@ def test_flat_needs_a_matching_master_bias(small_night, bias_run, tmp_path):
     assert f"{bias}[CHAN02]" in message and "'ESO DET READ CURID'" in message
     assert "expected 1" in message and "found 3" in message
     assert_nothing_written(tmp_path / "out")
+
+
+def test_a_truncated_master_bias_is_one_error_line(small_night, bias_run, tmp_path, python):
+    bias = Path(shutil.copy(bias_run.out / "MASTER_BIAS-04.fits", tmp_path / "bias.fits"))
+    with fits.open(bias) as hdul:
+        cuts = {"inside the DATA": hdul["DATA"].fileinfo()["datLoc"] + 5000,
+                "inside the DQ header": hdul["DQ"].fileinfo()["hdrLoc"] + 1000}
+    for where, cut in sorted(cuts.items(), key=lambda item: -item[1]):
+        os.truncate(bias, cut)
+        process = subprocess.run([python, "-m", "awe.cli", "recipe", "flat",
+                                  *map(str, small_night.flat_files), str(bias), "--nifu=4",
+                                  "--out", str(tmp_path / "out")],
+                                 capture_output=True, text=True, timeout=300)
+        assert process.returncode == 1, where
+        lines = process.stderr.strip().splitlines()
+        assert len(lines) == 1, (where, lines)
+        assert lines[0].startswith(f"awe: RecipeError: {bias}"), (where, lines)
+        assert "truncated" in lines[0] or "no HDU" in lines[0], (where, lines)
