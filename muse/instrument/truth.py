@@ -26,6 +26,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from muse.instrument.light import LightSources
 from muse.instrument.model import IfuModel, InstrumentModel
 from muse.instrument.rawfile import fsync_directory
 from muse.layout import SATURATION, Geometry, extname
@@ -38,6 +39,7 @@ __all__ = [
     "digitise",
     "render_raw",
     "truth_directory",
+    "write_bytes",
     "write_pixel_response",
 ]
 
@@ -63,7 +65,8 @@ class FrameTruth:
 
     ``port_offsets[ifu - 1][port - 1]`` (adu) shifts that port's whole quadrant in this frame;
     ``lamp_scale`` multiplies the lamp rate (0 for frames without light); ``saturated`` counts,
-    per IFU, raw pixels above 65500 (ESO's saturation cut) after digitisation.
+    per IFU, raw pixels above 65500 (ESO's saturation cut) after digitisation; ``lamp`` is the
+    arc lamp (``ESO INS LAMPn``) of an ARC frame.
     """
 
     file: str
@@ -75,6 +78,7 @@ class FrameTruth:
     temperature: float
     port_offsets: tuple[tuple[float, ...], ...]
     saturated: tuple[int, ...]
+    lamp: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""
@@ -192,7 +196,12 @@ class NightTruth:
     def expected_raw(self, name: str | Path, ifu: int) -> np.ndarray:
         """The noise-free raw image (adu, float64) of IFU ``ifu`` in raw file ``name``."""
         frame = self.frame(name)
-        rate = self.flat_rate(ifu) if frame.lamp_scale > 0 else None
+        rate = None
+        if frame.lamp_scale > 0 and frame.kind == "FLAT":
+            rate = self.flat_rate(ifu)
+        elif frame.lamp_scale > 0:
+            light = LightSources.load(self.model, self.truth_directory)
+            rate = light.rate(frame.kind, frame.lamp, ifu, np.asarray(self.pixel_response(ifu)))
         bias = self.model.ifu(ifu).bias_image(self.geometry.detector)
         return render_raw(self.model, ifu, frame, bias_image=bias, flat_rate=rate)
 
@@ -241,6 +250,12 @@ def write_pixel_response(directory: Path, night: date, ifu: int, response: np.nd
     path = truth_directory(directory, night) / _pixel_response_name(ifu)
     _atomic_write(path, lambda stream: np.save(stream, np.ascontiguousarray(response,
                                                                              dtype=np.float32)))
+    return path
+
+
+def write_bytes(path: Path, content: bytes) -> Path:
+    """Write ``content`` to ``path`` atomically (sidecars, static tables); return the path."""
+    _atomic_write(path, lambda stream: stream.write(content))
     return path
 
 
