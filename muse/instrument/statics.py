@@ -76,8 +76,12 @@ def _table(columns: list[fits.Column], name: str | None = None) -> fits.BinTable
 
 
 def _write(path: Path, primary: fits.Header, tables: list[fits.BinTableHDU]) -> Path:
+    hdul = fits.HDUList([fits.PrimaryHDU(header=primary), *tables])
+    # checksums without astropy's time stamp in their comments: equal inputs, equal bytes
+    for hdu in hdul:
+        hdu.add_checksum(when="HDU checksum")
     buffer = io.BytesIO()
-    fits.HDUList([fits.PrimaryHDU(header=primary), *tables]).writeto(buffer, checksum=True)
+    hdul.writeto(buffer)
     return write_bytes(path, buffer.getvalue())
 
 
