@@ -74,13 +74,18 @@ def integrate_lines(edges: np.ndarray, wavelengths: Sequence[float], fluxes: Seq
     """
     rows = edges.shape[0] - 1
     result = np.zeros((rows, edges.shape[1]))
+    wavelengths = np.asarray(wavelengths, dtype=np.float64)
+    if wavelengths.size == 0:
+        return result
     middle = edges[:, edges.shape[1] // 2]
-    for wavelength, flux in zip(wavelengths, fluxes, strict=True):
-        low = int(np.searchsorted(middle, wavelength - _REACH_SIGMA * sigma)) - 3
-        high = int(np.searchsorted(middle, wavelength + _REACH_SIGMA * sigma)) + 3
-        low, high = max(low, 0), min(high, rows)
-        if low >= high:
-            continue
-        cumulative = ndtr((edges[low:high + 1] - wavelength) / sigma)
-        result[low:high] += flux * np.diff(cumulative, axis=0)
+    low = np.clip(np.searchsorted(middle, wavelengths - _REACH_SIGMA * sigma) - 3, 0, rows)
+    high = np.clip(np.searchsorted(middle, wavelengths + _REACH_SIGMA * sigma) + 3, 0, rows)
+    # every line over a window of the same height, rows beyond its own window weighted 0
+    pixels = low[:, None] + np.arange(max(int((high - low).max()), 1))[None, :]
+    inside = pixels < high[:, None]
+    pixels = np.minimum(pixels, rows - 1)
+    boundaries = np.concatenate([pixels, pixels[:, -1:] + 1], axis=1)
+    cumulative = ndtr((edges[boundaries] - wavelengths[:, None, None]) / sigma)
+    light = np.diff(cumulative, axis=1) * (np.asarray(fluxes)[:, None] * inside)[:, :, None]
+    np.add.at(result, pixels.ravel(), light.reshape(-1, edges.shape[1]))
     return result

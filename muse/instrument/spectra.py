@@ -46,6 +46,7 @@ _SEPARATION_FWHM = 3.5
 _EDGE_PX = 9
 _LINES = {"small": 60, "full": 150}
 _ION_ORDER = ("NeI", "XeI", "HgI", "NeI", "XeI", "CdI")
+_CATALOGS: dict[tuple[object, ...], tuple[ArcLine, ...]] = {}
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,13 @@ def line_catalog(geometry: Geometry) -> tuple[ArcLine, ...]:
     one line in twelve has quality 5 (a FWHM reference), one in fifteen quality 0 (in the lamp
     but not to be used).
     """
+    key = (geometry.name, geometry.wavelength_range, geometry.spectral)
+    if key not in _CATALOGS:
+        _CATALOGS[key] = _draw_catalog(geometry)
+    return _CATALOGS[key]
+
+
+def _draw_catalog(geometry: Geometry) -> tuple[ArcLine, ...]:
     low, high = geometry.wavelength_range
     margin = _EDGE_PX * geometry.spectral.dispersion
     separation = _SEPARATION_FWHM * geometry.spectral.line_fwhm_angstrom
