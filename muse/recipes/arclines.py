@@ -107,7 +107,7 @@ def fit_gaussians(image: np.ndarray, variance: np.ndarray, columns: np.ndarray,
     covariance = np.linalg.inv(normal)
     error = np.sqrt(np.maximum(covariance[:, 1, 1], 0.0))
     ok = ((flux > 0) & (np.abs(centre - guesses) < 2.0) & (width > 0.31 * sigma)
-          & (width < 2.9 * sigma) & np.isfinite(error))
+          & (width < 2.9 * sigma) & np.isfinite(error) & (error < 1.0))
     return GaussianFits(centre=centre, error=error, sigma=width, flux=flux,
                         background=background, ok=ok)
 

@@ -17,6 +17,7 @@ from common.errors import RecipeError
 __all__ = [
     "BIAS_PARAMETERS",
     "FLAT_PARAMETERS",
+    "SCIBASIC_PARAMETERS",
     "WAVECAL_PARAMETERS",
     "Parameter",
     "ParameterValue",
@@ -171,6 +172,12 @@ WAVECAL_PARAMETERS = _table(
               "(centroid errors), scatter (scatter along each line) or cerrscatter (both)",
               choices=("uniform", "cerr", "scatter", "cerrscatter")),
     _MERGE,
+)
+
+SCIBASIC_PARAMETERS = _table(
+    _NIFU, *_OVERSCAN,
+    Parameter("crop", bool, True, "keep only pixels in the useful wavelength range of the "
+              "mode (4750-9350 Angstrom nominal)"),
 )
 
 

@@ -6,8 +6,9 @@ LINE_CATALOG, per IFU or merged. Per IFU, with ESO's parameters
 (:data:`~muse.recipes.params.WAVECAL_PARAMETERS`):
 
 1. each arc is overscan-corrected, trimmed, bias-subtracted and converted to counts as in
-   ``muse_flat``; the arcs of one lamp are combined (``combine``); without ``lampwise`` all
-   lamps are summed and identified against the whole catalogue;
+   ``muse_flat`` (pixels the MASTER_BIAS flags get no weight); the arcs of one lamp are
+   combined (``combine``); without ``lampwise`` all lamps are summed and identified against
+   the whole catalogue;
 2. per slice and lamp, lines are detected in the central column and identified against the
    catalogue lines of that lamp with quality ≥ 1 (:mod:`muse.recipes.arclines`);
 3. every identified line is centred in every column between the traced edges; centres deviating
@@ -155,6 +156,8 @@ def _lamp_images(task: WavecalTask) -> tuple[dict[str, np.ndarray], dict[str, np
             stat[rows, columns] = (np.maximum(data[rows, columns], 0.0) / gain
                                    + bias.stat[rows, columns] + ron_adu**2) * gain**2
             data[rows, columns] *= gain
+        # pixels flagged in the master bias (bad columns) get no weight in the line fits
+        stat[bias.dq != 0] = np.inf
         groups.setdefault(lamp if params["lampwise"] else "all", []).append((data, stat))
     images, variances = {}, {}
     for lamp, frames in groups.items():

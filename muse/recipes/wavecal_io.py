@@ -20,8 +20,8 @@ from muse.layout import extname
 from muse.recipes.frames import open_fits
 from muse.recipes.trace import MAX_ORDER, SliceTrace
 
-__all__ = ["CATALOG_VERSION", "MIN_SEPARATION", "read_line_catalog", "read_trace_table",
-           "write_residual_preview"]
+__all__ = ["CATALOG_VERSION", "MIN_SEPARATION", "ifu_table", "read_line_catalog",
+           "read_trace_table", "read_wavecal_table", "write_residual_preview"]
 
 CATALOG_VERSION = 3
 MIN_SEPARATION = 1.5
@@ -55,8 +55,8 @@ def read_line_catalog(path: Path) -> tuple[tuple[float, str], ...]:
                                                              strict=True) if q >= 1 and not c)
 
 
-def read_trace_table(path: Path, ifu: int) -> list[SliceTrace]:
-    """The 48 slice traces of IFU ``ifu`` from a per-IFU or merged TRACE_TABLE."""
+def ifu_table(path: Path, ifu: int, catg: str) -> fits.FITS_rec:
+    """The table of IFU ``ifu`` in a per-IFU or merged table product of category ``catg``."""
     name = extname(ifu)
     with open_fits(path) as hdul:
         own = hdul[0].header.get("EXTNAME")
@@ -67,22 +67,44 @@ def read_trace_table(path: Path, ifu: int) -> list[SliceTrace]:
             hdu = hdul[1] if len(hdul) > 1 else None
         else:
             hdu = next((h for h in hdul[1:] if h.header.get("EXTNAME") == name), None)
-        if hdu is None:
-            raise RecipeError(f"{path}: extension {name}: no TRACE_TABLE for this IFU")
-        table = hdu.data
-        try:
-            traces = [SliceTrace(
-                slice_no=int(row["SliceNo"]), width=float(row["Width"]),
-                centre=tuple(float(row[f"tc0_{p:02d}"]) for p in range(MAX_ORDER + 1)),
-                left=tuple(float(row[f"tc1_{p:02d}"]) for p in range(MAX_ORDER + 1)),
-                right=tuple(float(row[f"tc2_{p:02d}"]) for p in range(MAX_ORDER + 1)),
-                mse=(float(row["MSE0"]), float(row["MSE1"]), float(row["MSE2"])))
-                for row in table]
-        except KeyError as exc:
-            raise RecipeError(f"{path}: extension {name}: column {exc}: expected ESO's "
-                              "TRACE_TABLE columns SliceNo, Width, tc0_00..tc2_05, MSE0..2"
-                              ) from None
+        if not isinstance(hdu, fits.BinTableHDU):
+            raise RecipeError(f"{path}: extension {name}: no {catg} for this IFU")
+        return hdu.data.copy()
+
+
+def read_trace_table(path: Path, ifu: int) -> list[SliceTrace]:
+    """The 48 slice traces of IFU ``ifu`` from a per-IFU or merged TRACE_TABLE."""
+    table = ifu_table(path, ifu, "TRACE_TABLE")
+    try:
+        traces = [SliceTrace(
+            slice_no=int(row["SliceNo"]), width=float(row["Width"]),
+            centre=tuple(float(row[f"tc0_{p:02d}"]) for p in range(MAX_ORDER + 1)),
+            left=tuple(float(row[f"tc1_{p:02d}"]) for p in range(MAX_ORDER + 1)),
+            right=tuple(float(row[f"tc2_{p:02d}"]) for p in range(MAX_ORDER + 1)),
+            mse=(float(row["MSE0"]), float(row["MSE1"]), float(row["MSE2"])))
+            for row in table]
+    except KeyError as exc:
+        raise RecipeError(f"{path}: extension {extname(ifu)}: column {exc}: expected ESO's "
+                          "TRACE_TABLE columns SliceNo, Width, tc0_00..tc2_05, MSE0..2") from None
     return sorted(traces, key=lambda trace: trace.slice_no)
+
+
+def read_wavecal_table(path: Path, ifu: int) -> dict[int, np.ndarray]:
+    """Per slice number the ``wlc[i, j]`` coefficients of a WAVECAL_TABLE (per-IFU or merged)."""
+    table = ifu_table(path, ifu, "WAVECAL_TABLE")
+    names = [n for n in table.columns.names if n.startswith("wlc") and len(n) == 5]
+    if "SliceNo" not in table.columns.names or not names:
+        raise RecipeError(f"{path}: extension {extname(ifu)}: expected the WAVECAL_TABLE "
+                          f"columns SliceNo and wlc<i><j>, found {', '.join(table.columns.names)}")
+    xorder = max(int(n[3]) for n in names)
+    yorder = max(int(n[4]) for n in names)
+    solutions = {}
+    for row in table:
+        coefficients = np.zeros((xorder + 1, yorder + 1))
+        for n in names:
+            coefficients[int(n[3]), int(n[4])] = row[n]
+        solutions[int(row["SliceNo"])] = coefficients
+    return solutions
 
 
 def write_residual_preview(path: Path, points: np.ndarray, *, title: str,

@@ -10,21 +10,11 @@ from muse.instrument.light import LightSources
 from muse.recipes.arclines import evaluate_solution
 from muse.recipes.wavecal import make_wavecal
 
-IFU = 5
-
-
-@pytest.fixture(scope="session")
-def wavecal_run(small_night, bias_run, flat_run, tmp_path_factory):
-    out = tmp_path_factory.mktemp("wavecal")
-    result = make_wavecal(small_night.arc_files,
-                          bias_run.out / f"MASTER_BIAS-{IFU:02d}.fits",
-                          flat_run.out / f"TRACE_TABLE-{IFU:02d}.fits",
-                          small_night.statics["LINE_CATALOG"], out_dir=out, ifus=[IFU])
-    return result, out
+IFU = 5  # the IFU the session's wavecal_run processes
 
 
 def test_solution_matches_the_true_dispersion(wavecal_run, truth, small_night):
-    _, out = wavecal_run
+    out = wavecal_run.out
     light = LightSources.load(truth.model, small_night.truth_directory)
     table = fits.getdata(out / f"WAVECAL_TABLE-{IFU:02d}.fits", 1)
     assert len(table) == 48 and table.columns.names[0] == "SliceNo"
@@ -52,7 +42,8 @@ def test_solution_matches_the_true_dispersion(wavecal_run, truth, small_night):
 
 
 def test_qc_and_products(wavecal_run, fitsverify, small_night):
-    result, out = wavecal_run
+    result, out = wavecal_run.result, wavecal_run.out
+    assert set(result.ifus) == {IFU}
     qc = result.ifus[IFU].qc
     usable = sum(1 for row in fits.getdata(small_night.statics["LINE_CATALOG"], 1)
                  if row["quality"] >= 1)
