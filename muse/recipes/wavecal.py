@@ -274,7 +274,7 @@ def _calibrate_slice(trace: SliceTrace, images, variances, catalog, spectral, pa
     if central[0] <= WLEN <= central[-1]:
         qc[f"{slice_name} WLPOS"] = float(np.interp(WLEN, central, y))
         qc[f"{slice_name} WLEN"] = WLEN
-    points.append(np.stack([x + trace.x("centre", yy), yy, solution.residuals,
+    points.append(np.stack([x + trace.x("centre", yy), yy, -solution.residuals,
                             solution.kept.astype(float)]))
     return np.concatenate([solution.coefficients.ravel(), [solution.mse]])
 
