@@ -112,12 +112,14 @@ def test_the_science_frame_sees_the_scene(small_night, truth):
 
 
 def test_same_seed_same_bytes(small_night, tmp_path):
-    # the arcs alone, written again: same bytes as in the whole night of the same seed
+    # arcs and science alone, written again: the same bytes as in the whole night
     again = simulate_night(small_night.night, tmp_path, seed=small_night.seed,
-                           counts={"ARC": 3})
+                           counts={"ARC": 3, "OBJECT": 1})
     truth = f"truth-{small_night.night.isoformat()}"
-    names = [p.name for p in again.arc_files + list(again.statics.values())]
-    assert names == [p.name for p in small_night.arc_files + list(small_night.statics.values())]
+    names = [p.name for p in again.arc_files + again.object_files
+             + list(again.statics.values())]
+    assert names == [p.name for p in small_night.arc_files + small_night.object_files
+                     + list(small_night.statics.values())]
     for name in [*names, f"{truth}/wavelength.json", f"{truth}/scene.json"]:
         assert filecmp.cmp(small_night.directory / name, tmp_path / name, shallow=False), name
     with fits.open(again.statics["LINE_CATALOG"], checksum=True) as hdul:
