@@ -396,7 +396,7 @@ FULL = Geometry(
     slices=SliceLayout(pitch=84.0, width=77.0, first_edge=20.0, edge_sigma_px=1.0,
                        tilt_px=8.0, curvature_px=4.0, width_scatter_px=0.5),
     spectral=SpectralLayout(lambda_first_row=4600.0, dispersion=1.25, line_fwhm_px=2.088),
-    frame_counts=MappingProxyType({"BIAS": 5, "FLAT": 5}),
+    frame_counts=MappingProxyType({"BIAS": 5, "FLAT": 5, "ARC": 3, "OBJECT": 1}),
 )
 
 SMALL = Geometry(
@@ -405,7 +405,7 @@ SMALL = Geometry(
     slices=SliceLayout(pitch=11.0, width=8.0, first_edge=18.0, edge_sigma_px=0.45,
                        tilt_px=1.5, curvature_px=0.8, width_scatter_px=0.1),
     spectral=SpectralLayout(lambda_first_row=4600.0, dispersion=10.0, line_fwhm_px=2.2),
-    frame_counts=MappingProxyType({"BIAS": 5, "FLAT": 5}),
+    frame_counts=MappingProxyType({"BIAS": 5, "FLAT": 5, "ARC": 3, "OBJECT": 1}),
 )
 
 GEOMETRIES = MappingProxyType({FULL.name: FULL, SMALL.name: SMALL})

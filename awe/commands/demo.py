@@ -68,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
 
     raw_dir = config.home / "demo" / f"night-{NIGHT.isoformat()}"
     print(f"\n2. Simulating night {NIGHT} (small geometry) into {raw_dir}")
-    night = simulate_night(NIGHT, raw_dir,
+    # Today's story processes calibrations only: no arcs or science frames to simulate.
+    night = simulate_night(NIGHT, raw_dir, counts={"BIAS": 5, "FLAT": 5},
                            progress=StepProgress(sys.stderr, "simulate", "extensions"))
     truth = NightTruth.load(raw_dir, NIGHT)
     print(f"   {len(night.bias_files)} BIAS and {len(night.flat_files)} FLAT,LAMP files, "

@@ -1,7 +1,10 @@
 """Run a MUSE recipe on files, outside the database, as ESO's esorex does.
 
 ``awe recipe bias FILES…`` makes MASTER_BIAS from raw BIAS frames; ``awe recipe flat FILES…``
-makes MASTER_FLAT and TRACE_TABLE from raw FLAT,LAMP frames and a MASTER_BIAS. Inputs are
+makes MASTER_FLAT and TRACE_TABLE from raw FLAT,LAMP frames and a MASTER_BIAS;
+``awe recipe wavecal FILES…`` makes WAVECAL_TABLE from raw ARC frames, a MASTER_BIAS, a
+TRACE_TABLE and the LINE_CATALOG; ``awe recipe scibasic FILES…`` makes a PIXTABLE_OBJECT per
+exposure and IFU from raw OBJECT frames and their calibrations. Inputs are
 classified by their headers (``ESO PRO CATG`` of products, ``ESO DPR CATG/TYPE`` of raw
 frames) or by the tags of an ESO set-of-frames file (``--sof``: lines ``PATH TAG``); inputs the
 recipe does not use are reported and ignored. Each calibration is matched to the IFU being
@@ -24,17 +27,28 @@ from typing import TYPE_CHECKING
 
 from awe.progress import StepProgress
 from common.errors import RecipeError
-from muse.recipes.params import BIAS_PARAMETERS, FLAT_PARAMETERS, Parameter
+from muse.recipes.params import (
+    BIAS_PARAMETERS,
+    FLAT_PARAMETERS,
+    SCIBASIC_PARAMETERS,
+    WAVECAL_PARAMETERS,
+    Parameter,
+)
 
 if TYPE_CHECKING:
     from muse.recipes.products import RecipeResult
 
-HELP = "run a MUSE recipe (bias, flat) on files, like ESO's esorex"
+HELP = "run a MUSE recipe (bias, flat, wavecal, scibasic) on files, like ESO's esorex"
 
 _RECIPES: Mapping[str, tuple[Mapping[str, Parameter], str]] = {
     "bias": (BIAS_PARAMETERS, "MASTER_BIAS from raw BIAS frames (ESO's muse_bias)"),
     "flat": (FLAT_PARAMETERS, "MASTER_FLAT and TRACE_TABLE from raw FLAT frames and a "
                               "MASTER_BIAS (ESO's muse_flat)"),
+    "wavecal": (WAVECAL_PARAMETERS, "WAVECAL_TABLE from raw ARC frames, a MASTER_BIAS, a "
+                                    "TRACE_TABLE and the LINE_CATALOG (ESO's muse_wavecal)"),
+    "scibasic": (SCIBASIC_PARAMETERS, "PIXTABLE_OBJECT per exposure and IFU from raw OBJECT "
+                                      "frames and MASTER_BIAS, MASTER_FLAT, TRACE_TABLE, "
+                                      "WAVECAL_TABLE, GEOMETRY_TABLE (ESO's muse_scibasic)"),
 }
 
 
@@ -110,7 +124,7 @@ def _report(result: RecipeResult, out: Path) -> None:
 def run(args: argparse.Namespace) -> int:
     """Classify the inputs, run the recipe and list the products."""
     # the recipes (numpy, astropy, the kernels) load only when a recipe runs, not for --help
-    from muse.recipes import bias, flat
+    from muse.recipes import bias, flat, scibasic, wavecal
 
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
@@ -123,6 +137,20 @@ def run(args: argparse.Namespace) -> int:
         chosen = _select(categories, (bias.RAW_CATG,), "bias")
         result = bias.make_master_bias(chosen[bias.RAW_CATG], params, args.out,
                                        processes=args.processes, progress=progress)
+    elif args.recipe == "wavecal":
+        chosen = _select(categories, (wavecal.RAW_CATG, wavecal.BIAS_CATG, wavecal.TRACE_CATG,
+                                      wavecal.CATALOG_CATG), "wavecal")
+        if len(chosen[wavecal.CATALOG_CATG]) != 1:
+            raise RecipeError(f"awe recipe wavecal: expected one {wavecal.CATALOG_CATG}, "
+                              f"found {len(chosen[wavecal.CATALOG_CATG])}")
+        result = wavecal.make_wavecal(chosen[wavecal.RAW_CATG], chosen[wavecal.BIAS_CATG],
+                                      chosen[wavecal.TRACE_CATG],
+                                      chosen[wavecal.CATALOG_CATG][0], params, args.out,
+                                      processes=args.processes, progress=progress)
+    elif args.recipe == "scibasic":
+        chosen = _select(categories, (scibasic.RAW_CATG, *scibasic.CALIBRATIONS), "scibasic")
+        result = scibasic.make_pixtable(chosen[scibasic.RAW_CATG], chosen, params, args.out,
+                                        processes=args.processes, progress=progress)
     else:
         chosen = _select(categories, (flat.RAW_CATG, flat.BIAS_CATG), "flat")
         result = flat.make_master_flat(chosen[flat.RAW_CATG], chosen[flat.BIAS_CATG], params,

@@ -3,7 +3,11 @@
 ``awe simulate night --date D --out DIR`` writes the raw files of MuseWise night D (every
 DATE-OBS in [D 20:40, D+1 20:40) UT) into DIR, in the real raw layout (24 ``CHANnn``
 extensions, 4 ports, 32-px pre- and overscans), plus the truth they were drawn from in
-``DIR/truth-D/`` (``night.json`` and the pixel-response maps). The small test geometry of
+``DIR/truth-D/`` (``night.json``, the pixel-response maps, and with arc or science frames
+``wavelength.json`` and ``scene.json``). By default the night has 5 BIAS, 5 FLAT,LAMP, 3 ARC
+(Ne, Xe, HgCd) and 1 OBJECT frame; with arcs or science frames the static calibrations ESO
+ships (LINE_CATALOG, GEOMETRY_TABLE, EXTINCT_TABLE, STD_RESPONSE, FILTER_LIST) are written
+beside them. The small test geometry of
 ``docs/small-geometry.md`` is the default; ``--full-size`` writes 4224 × 4240 extensions
 (≈ 860 MB per file). The same seed gives the same bytes.
 """
@@ -19,7 +23,7 @@ from awe.progress import StepProgress
 from common.errors import ConfigError
 from muse.layout import FULL, SMALL
 
-HELP = "simulate raw MUSE data (a night of calibrations) with a known truth"
+HELP = "simulate raw MUSE data (a night of calibrations and science) with a known truth"
 
 
 def _night(text: str) -> date:
@@ -57,6 +61,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="number of BIAS frames (default 5)")
     night.add_argument("--flats", type=_count, default=None, metavar="N",
                        help="number of FLAT,LAMP frames (default 5)")
+    night.add_argument("--arcs", type=_count, default=None, metavar="N",
+                       help="number of ARC frames, lamps Ne, Xe, HgCd in turn (default 3)")
+    night.add_argument("--science", type=_count, default=None, metavar="N",
+                       help="number of OBJECT frames (default 1)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,6 +81,10 @@ def run(args: argparse.Namespace) -> int:
         counts["BIAS"] = args.bias
     if args.flats is not None:
         counts["FLAT"] = args.flats
+    if args.arcs is not None:
+        counts["ARC"] = args.arcs
+    if args.science is not None:
+        counts["OBJECT"] = args.science
     progress = StepProgress(sys.stderr, "simulate", "extensions written")
     try:
         night = simulate_night(args.date, out, geometry=geometry, seed=args.seed,
@@ -82,5 +94,7 @@ def run(args: argparse.Namespace) -> int:
     kinds = ", ".join(f"{len(files)} {kind}" for kind, files in night.files.items())
     print(f"night {night.night}: {sum(len(f) for f in night.files.values())} raw files "
           f"({kinds}, {geometry.name} geometry, seed {night.seed}) in {night.directory}")
+    if night.statics:
+        print(f"static calibrations: {', '.join(p.name for p in night.statics.values())}")
     print(f"truth: {night.truth_directory / 'night.json'}")
     return 0

@@ -8,8 +8,12 @@
 - :mod:`muse.instrument.truth`: the non-FITS truth sidecar and the one truth-to-pixels formula.
 - :mod:`muse.instrument.night`: :func:`simulate_night`, used by ``awe simulate night``.
 
-Only BIAS and FLAT,LAMP frames exist so far; arcs, science frames and the static calibrations
-ESO ships come with the wavelength-calibration and science issues.
+- :mod:`muse.instrument.dispersion`, :mod:`~muse.instrument.arcs`,
+  :mod:`~muse.instrument.science`, :mod:`~muse.instrument.light`: the true wavelength of every
+  pixel, the arc lamps, the science scene, and which light each frame sees.
+- :mod:`muse.instrument.statics`: the static calibration tables ESO ships.
+
+Left out: dark, twilight, pinhole-mask and standard-star exposures.
 """
 
 from muse.instrument.model import InstrumentModel

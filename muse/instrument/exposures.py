@@ -1,8 +1,10 @@
 """When the simulated exposures of a night are taken, and what their templates are.
 
 A MuseWise night D runs from D 20:40 UT to D+1 20:40 UT (DESIGN §4); daytime calibrations
-after the night belong to it. The simulator takes its BIAS and FLAT,LAMP templates in the
-morning after the night, as the observatory's daytime calibration plan does.
+after the night belong to it. The simulator takes its science (OBJECT) exposures in the night
+and its BIAS, FLAT,LAMP and ARC templates in the morning after it, as the observatory's daytime
+calibration plan does. Arc exposures cycle through the Ne, Xe and HgCd lamps (``ESO INS
+LAMP3/4/5``), one lamp per exposure.
 """
 
 from __future__ import annotations
@@ -59,14 +61,30 @@ class Template:
         """True when the continuum lamp shines during the exposures."""
         return self.kind == "FLAT"
 
+    @property
+    def lamp_cycle(self) -> tuple[int, ...]:
+        """The calibration lamps (``ESO INS LAMPn``) the exposures use in turn, if any."""
+        return _LAMP_CYCLES.get(self.kind, ())
+
+
+# FLAT: the continuum lamp; ARC: Ne, Xe, HgCd (ESO's recipes read LAMP3 as Ne, LAMP4 as Xe,
+# LAMP5 as HgCd).
+_LAMP_CYCLES = {"FLAT": (1,), "ARC": (3, 4, 5)}
+
 
 TEMPLATES: Mapping[str, Template] = MappingProxyType({
+    "OBJECT": Template(kind="OBJECT", dpr_catg="SCIENCE", dpr_type="OBJECT", dpr_tech="IFU",
+                       tpl_id="MUSE_wfm-noao_obs_genericoffset", tpl_name="Science",
+                       exptime=600.0, start=time(3, 0), cadence_s=700.0, number=4),
     "BIAS": Template(kind="BIAS", dpr_catg="CALIB", dpr_type="BIAS", dpr_tech="IFU",
                      tpl_id="MUSE_wfm_cal_bias", tpl_name="Bias", exptime=0.0,
                      start=time(11, 30), cadence_s=62.0, number=1),
     "FLAT": Template(kind="FLAT", dpr_catg="CALIB", dpr_type="FLAT,LAMP", dpr_tech="IFU",
                      tpl_id="MUSE_wfm_cal_specflat", tpl_name="Lamp flat", exptime=10.0,
                      start=time(12, 0), cadence_s=75.0, number=2),
+    "ARC": Template(kind="ARC", dpr_catg="CALIB", dpr_type="WAVE", dpr_tech="IFU",
+                    tpl_id="MUSE_wfm_cal_arc", tpl_name="Arc", exptime=10.0,
+                    start=time(12, 30), cadence_s=70.0, number=3),
 })
 
 
@@ -83,8 +101,14 @@ class Exposure:
 
     @property
     def kind(self) -> str:
-        """``BIAS`` or ``FLAT``."""
+        """``OBJECT``, ``BIAS``, ``FLAT`` or ``ARC``."""
         return self.template.kind
+
+    @property
+    def lamp(self) -> int | None:
+        """The calibration lamp (``ESO INS LAMPn``) on during this exposure, or None."""
+        cycle = self.template.lamp_cycle
+        return cycle[(self.expno - 1) % len(cycle)] if cycle else None
 
     @property
     def exptime(self) -> float:

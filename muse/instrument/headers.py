@@ -106,7 +106,7 @@ def primary_header(exposure: Exposure, *, temperature: float) -> fits.Header:
     ):
         _hierarch(header, key, value, comment)
     for number, (name, _) in enumerate(LAMPS, start=1):
-        on = template.lamp_on and number == 1
+        on = number == exposure.lamp
         _hierarch(header, f"INS LAMP{number} NAME", name, "Lamp name")
         _hierarch(header, f"INS LAMP{number} ST", on, "Lamp activated")
         _hierarch(header, f"INS SHUT{number} NAME", f"{name}-SHUT", "Lamp shutter name")

@@ -1,26 +1,34 @@
-"""Simulate a MuseWise night: raw BIAS and FLAT,LAMP files in the real layout, and their truth.
+"""Simulate a MuseWise night: raw frames in the real layout, static tables, and their truth.
+
+The raw frames are OBJECT, BIAS, FLAT,LAMP and ARC; the static tables those ESO ships.
 
 The files of one template are written together, IFU by IFU: for each ``CHANnn`` the noise-free
 bias and lamp images are computed once and every exposure of the template draws its pixels
 from them and appends its extension. Memory stays bounded by one IFU (plus one image per
 open exposure at most), so the full size (≈ 860 MB per file) runs on a laptop. Every random
 number comes from a stream keyed by (seed, night, template, exposure, IFU), so the same
-arguments give the same bytes whatever the order of work.
+arguments give the same bytes whatever the order of work. A night with arc or science
+frames also gets the static tables (:mod:`muse.instrument.statics`) and the wavelength and
+scene truth (:mod:`muse.instrument.light`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 
+from common.config import Progress
+from common.files import write_bytes_atomically
 from muse.instrument.exposures import Exposure, plan_night
 from muse.instrument.headers import extension_header, primary_header
+from muse.instrument.light import LIT_KINDS, LightSources
 from muse.instrument.model import InstrumentModel
 from muse.instrument.rawfile import RawFileWriter
+from muse.instrument.statics import write_statics
 from muse.instrument.truth import (
     FrameTruth,
     NightTruth,
@@ -33,13 +41,14 @@ from muse.layout import SATURATION_FLAG_LEVEL, SMALL, Geometry
 
 __all__ = ["Progress", "SimulatedNight", "simulate_night"]
 
-Progress = Callable[[int, int, str], None]
 """Called as ``progress(done, total, what)`` after each extension is written."""
 
 _STREAM_FRAME = 3
 _STREAM_PIXELS = 4
 PORT_OFFSET_SIGMA = 0.7
 LAMP_SCALE_SIGMA = 0.0005
+ARC_SCALE_SIGMA = 0.002
+_NEEDS_STATICS = ("ARC", "OBJECT")
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,7 @@ class SimulatedNight:
     geometry: Geometry
     seed: int
     files: Mapping[str, tuple[Path, ...]] = field(default_factory=dict)
+    statics: Mapping[str, Path] = field(default_factory=dict)
 
     @property
     def bias_files(self) -> list[Path]:
@@ -61,6 +71,16 @@ class SimulatedNight:
     def flat_files(self) -> list[Path]:
         """The raw FLAT,LAMP files in time order."""
         return list(self.files.get("FLAT", ()))
+
+    @property
+    def arc_files(self) -> list[Path]:
+        """The raw ARC files in time order (lamps Ne, Xe, HgCd in turn)."""
+        return list(self.files.get("ARC", ()))
+
+    @property
+    def object_files(self) -> list[Path]:
+        """The raw OBJECT (science) files in time order."""
+        return list(self.files.get("OBJECT", ()))
 
     @property
     def truth_directory(self) -> Path:
@@ -77,18 +97,21 @@ def simulate_night(night: date, directory: Path, *, geometry: Geometry = SMALL, 
                    progress: Progress | None = None) -> SimulatedNight:
     """Write the raw files of MuseWise night ``night`` and their truth into ``directory``.
 
-    ``counts`` gives the number of frames per kind (``BIAS``, ``FLAT``; default: the
-    geometry's ``frame_counts``). Existing files of the same names are replaced atomically;
-    the truth ``night.json`` is written last, after every raw file is in place. The
-    pixel-response maps are stored only when some frame is lit.
+    ``counts`` gives the number of frames per kind (``OBJECT``, ``BIAS``, ``FLAT``, ``ARC``;
+    default: the geometry's ``frame_counts``). Existing files of the same names are replaced
+    atomically; the truth ``night.json`` is written last, after every raw file is in place.
+    The pixel-response maps are stored only when some frame is lit; the static tables and the
+    wavelength and scene truth only when there is an ARC or OBJECT frame.
     """
     counts = dict(geometry.frame_counts if counts is None else counts)
     exposures = plan_night(night, counts, seed)
     model = InstrumentModel.build(geometry, seed)
+    light = LightSources.build(model)
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     truth_directory(directory, night).mkdir(exist_ok=True)
-    if any(exposure.template.lamp_on for exposure in exposures):
+    lit = any(exposure.kind in LIT_KINDS for exposure in exposures)
+    if lit:
         for ifu in range(1, geometry.n_ifus + 1):
             write_pixel_response(directory, night, ifu, model.pixel_response(ifu))
     frames = {exposure.filename: _draw_frame(model, exposure) for exposure in exposures}
@@ -101,17 +124,24 @@ def simulate_night(night: date, directory: Path, *, geometry: Geometry = SMALL, 
         try:
             for exposure, writer in zip(batch, writers, strict=True):
                 temperature = frames[exposure.filename].temperature
-                writer.write_primary(primary_header(exposure, temperature=temperature))
+                header = primary_header(exposure, temperature=temperature)
+                if exposure.kind == "OBJECT":
+                    light.scene.point(header)
+                writer.write_primary(header)
             for ifu_model in model.ifus:
                 ifu = ifu_model.ifu
                 bias = ifu_model.bias_image(geometry.detector)
-                rate = model.flat_rate(ifu) if batch[0].template.lamp_on else None
+                response = model.pixel_response(ifu) if kind in LIT_KINDS else None
+                rates: dict[int | None, np.ndarray | None] = {}
                 header = extension_header(ifu_model, geometry.detector)
                 for exposure, writer in zip(batch, writers, strict=True):
                     frame = frames[exposure.filename]
+                    if exposure.lamp not in rates:
+                        rates[exposure.lamp] = (None if response is None else light.rate(
+                            kind, exposure.lamp, ifu, response))
                     rng = np.random.default_rng(_stream(model, exposure, _STREAM_PIXELS, ifu))
                     data = digitise(render_raw(model, ifu, frame, bias_image=bias,
-                                               flat_rate=rate, rng=rng))
+                                               flat_rate=rates[exposure.lamp], rng=rng))
                     saturated[exposure.filename].append(
                         int(np.count_nonzero(data > SATURATION_FLAG_LEVEL)))
                     writer.write_uint16_image(header, data)
@@ -123,13 +153,17 @@ def simulate_night(night: date, directory: Path, *, geometry: Geometry = SMALL, 
         finally:
             for writer in writers:
                 writer.abort()
+    statics: dict[str, Path] = {}
+    if any(exposure.kind in _NEEDS_STATICS for exposure in exposures):
+        statics = write_statics(directory, night, geometry, light.field)
+        light.save(truth_directory(directory, night), write_bytes_atomically)
     truth = NightTruth(night=night, directory=directory, model=model, frames=tuple(
         replace(frame, saturated=tuple(saturated[name])) for name, frame in frames.items()))
     truth.save()
     files = {kind: tuple(directory / e.filename for e in exposures if e.kind == kind)
              for kind in dict.fromkeys(e.kind for e in exposures)}
     return SimulatedNight(night=night, directory=directory, geometry=geometry, seed=seed,
-                          files=files)
+                          files=files, statics=statics)
 
 
 def _stream(model: InstrumentModel, exposure: Exposure, purpose: int,
@@ -143,14 +177,21 @@ def _draw_frame(model: InstrumentModel, exposure: Exposure) -> FrameTruth:
     rng = np.random.default_rng(_stream(model, exposure, _STREAM_FRAME))
     offsets = rng.normal(0.0, PORT_OFFSET_SIGMA, size=(model.geometry.n_ifus, 4))
     lit = exposure.template.lamp_on
+    if exposure.kind == "ARC":
+        lamp_scale = float(1.0 + ARC_SCALE_SIGMA * rng.standard_normal())
+    elif exposure.kind == "OBJECT":
+        lamp_scale = 1.0
+    else:
+        lamp_scale = float(1.0 + LAMP_SCALE_SIGMA * rng.standard_normal()) if lit else 0.0
     return FrameTruth(
         file=exposure.filename,
         kind=exposure.kind,
         dpr_type=exposure.template.dpr_type,
         date_obs=exposure.date_obs_text,
         exptime=exposure.exptime,
-        lamp_scale=float(1.0 + LAMP_SCALE_SIGMA * rng.standard_normal()) if lit else 0.0,
+        lamp_scale=lamp_scale,
         temperature=round(float(11.3 + 0.05 * rng.standard_normal()), 2),
         port_offsets=tuple(tuple(float(v) for v in row) for row in offsets),
         saturated=(),
+        lamp=exposure.lamp if exposure.kind == "ARC" else None,
     )

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from common.files import write_bytes_atomically
+from muse.instrument.light import LightSources
 from muse.instrument.model import IfuModel, InstrumentModel
 from muse.layout import SATURATION, Geometry, extname
 
@@ -61,7 +62,8 @@ class FrameTruth:
 
     ``port_offsets[ifu - 1][port - 1]`` (adu) shifts that port's whole quadrant in this frame;
     ``lamp_scale`` multiplies the lamp rate (0 for frames without light); ``saturated`` counts,
-    per IFU, raw pixels above 65500 (ESO's saturation cut) after digitisation.
+    per IFU, raw pixels above 65500 (ESO's saturation cut) after digitisation; ``lamp`` is the
+    arc lamp (``ESO INS LAMPn``) of an ARC frame.
     """
 
     file: str
@@ -73,6 +75,7 @@ class FrameTruth:
     temperature: float
     port_offsets: tuple[tuple[float, ...], ...]
     saturated: tuple[int, ...]
+    lamp: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""
@@ -190,7 +193,12 @@ class NightTruth:
     def expected_raw(self, name: str | Path, ifu: int) -> np.ndarray:
         """The noise-free raw image (adu, float64) of IFU ``ifu`` in raw file ``name``."""
         frame = self.frame(name)
-        rate = self.flat_rate(ifu) if frame.lamp_scale > 0 else None
+        rate = None
+        if frame.lamp_scale > 0 and frame.kind == "FLAT":
+            rate = self.flat_rate(ifu)
+        elif frame.lamp_scale > 0:
+            light = LightSources.load(self.model, self.truth_directory)
+            rate = light.rate(frame.kind, frame.lamp, ifu, np.asarray(self.pixel_response(ifu)))
         bias = self.model.ifu(ifu).bias_image(self.geometry.detector)
         return render_raw(self.model, ifu, frame, bias_image=bias, flat_rate=rate)
 

@@ -5,6 +5,8 @@ returns what a data model records about them::
 
     from muse.recipes.bias import make_master_bias
     from muse.recipes.flat import make_master_flat
+    from muse.recipes.scibasic import make_pixtable
+    from muse.recipes.wavecal import make_wavecal
 
     result = make_master_bias(raw_paths, {"combine": "sigclip"}, out_dir, ifus=[5])
     result.files                      # every file written (products and previews)
@@ -13,14 +15,19 @@ returns what a data model records about them::
     result.ifus[5].files              # {'MASTER_BIAS': path, 'PREVIEW': path}
 
     make_master_flat(raw_paths, master_bias_paths, params, out_dir)   # MASTER_FLAT, TRACE_TABLE
+    make_wavecal(arc_paths, master_bias_paths, trace_paths, line_catalog)   # WAVECAL_TABLE
+    make_pixtable(object_paths, {"MASTER_BIAS": [...], ...})   # PIXTABLE_OBJECT (first version)
 
-Parameters are ESO's (``muse.recipes.params.BIAS_PARAMETERS`` and ``FLAT_PARAMETERS``:
+Parameters are ESO's (``muse.recipes.params.BIAS_PARAMETERS``, ``FLAT_PARAMETERS``,
+``WAVECAL_PARAMETERS``, ``SCIBASIC_PARAMETERS``:
 names, defaults, allowed values); ``nifu`` 0 runs the IFUs in turn, -1 in worker processes,
 1–24 one IFU; ``merge`` writes one file for all IFUs. Bad inputs raise
 :class:`common.errors.RecipeError` naming file, extension and keyword, and leave no product.
-``awe recipe bias|flat`` is the command-line face of the same functions.
+``awe recipe bias|flat|wavecal|scibasic`` is the command-line face of the same functions.
 
 Left out for now: the optional MASTER_DARK and BADPIX_TABLE inputs and the TRACE_SAMPLES
-product of ``muse_flat``, and the ``DATAMD5`` keyword (every HDU carries CHECKSUM/DATASUM).
+product of ``muse_flat``, the WAVECAL_RESIDUALS and ARC_RED_LAMP products of ``muse_wavecal``,
+most of ``muse_scibasic`` beyond the OBJECT pixel table (see :mod:`muse.recipes.scibasic`),
+and the ``DATAMD5`` keyword (every HDU carries CHECKSUM/DATASUM).
 The package imports nothing itself, so reading the parameter tables stays cheap.
 """

@@ -17,6 +17,8 @@ from common.errors import RecipeError
 __all__ = [
     "BIAS_PARAMETERS",
     "FLAT_PARAMETERS",
+    "SCIBASIC_PARAMETERS",
+    "WAVECAL_PARAMETERS",
     "Parameter",
     "ParameterValue",
     "format_value",
@@ -148,6 +150,34 @@ FLAT_PARAMETERS = _table(
               minimum=0.0),
     Parameter("scale", bool, True, "scale the inputs to the exposure time of the first"),
     _MERGE,
+)
+
+WAVECAL_PARAMETERS = _table(
+    _NIFU, *_OVERSCAN, _COMBINE[0],
+    Parameter("lampwise", bool, True, "identify the lines of each lamp in its own exposures"),
+    Parameter("sigma", float, 1.0, "detection level of arc lines above the median background "
+              "in the S/N of the central column of each slice", minimum=0.0),
+    Parameter("dres", float, 0.05, "allowed range of dispersions in the pattern match, as a "
+              "fraction of the nominal", minimum=0.0, maximum=0.5),
+    Parameter("tolerance", float, 0.1, "match tolerance of detected and catalogue lines, as a "
+              "fraction of the line spacing", minimum=0.0, maximum=0.5),
+    Parameter("xorder", int, 2, "order of the wavelength solution across the slice",
+              minimum=0, maximum=6),
+    Parameter("yorder", int, 6, "order of the wavelength solution along the dispersion",
+              minimum=1, maximum=8),
+    Parameter("linesigma", float, -1.0, "rejection (sigma) of deviant line positions along "
+              "each arc line; <= 0 means 3"),
+    Parameter("fitsigma", float, -1.0, "rejection (sigma) in the final fit; <= 0 means 3"),
+    Parameter("fitweighting", str, "cerrscatter", "weights of the final fit: uniform, cerr "
+              "(centroid errors), scatter (scatter along each line) or cerrscatter (both)",
+              choices=("uniform", "cerr", "scatter", "cerrscatter")),
+    _MERGE,
+)
+
+SCIBASIC_PARAMETERS = _table(
+    _NIFU, *_OVERSCAN,
+    Parameter("crop", bool, True, "keep only pixels in the useful wavelength range of the "
+              "mode (4750-9350 Angstrom nominal)"),
 )
 
 

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from astropy.io import fits
 
+from common.config import Progress
 from common.errors import RecipeError
 from muse.layout import N_IFUS
 from muse.recipes.basicproc import release_workspaces
@@ -37,7 +38,6 @@ from muse.recipes.scratch import is_output_failure, output_error
 
 __all__ = ["IfuOutput", "Progress", "run_per_ifu", "run_recipe", "select_ifus"]
 
-Progress = Callable[[int, int, str], None]
 """Called as ``progress(done, total, message)`` when an IFU is finished."""
 
 Task = TypeVar("Task")

@@ -39,8 +39,10 @@ def hot_mask(ifu_model, detector):
 def test_the_night_has_its_frames_with_archive_names(small_night, truth):
     assert len(small_night.bias_files) == 5 and len(small_night.flat_files) == 5
     all_files = small_night.bias_files + small_night.flat_files
+    every_file = [*all_files, *small_night.arc_files, *small_night.object_files,
+                  *small_night.statics.values()]
     assert sorted(p.name for p in small_night.directory.glob("*.fits")) == sorted(
-        p.name for p in all_files)
+        p.name for p in every_file)
     for path in all_files:
         header = fits.getheader(path)
         assert path.name == header["ARCFILE"] == f"MUSE.{header['DATE-OBS']}.fits"
@@ -231,7 +233,7 @@ def test_truth_sidecar_is_complete(small_night, truth):
     data = json.loads(path.read_text())
     assert data["format"] == "MUSE-WISE simulator truth" and data["version"] == 1
     assert (data["night"], data["geometry"], data["seed"]) == ("2016-03-14", "small", 1)
-    assert len(data["instrument"]["ifus"]) == 24 and len(data["frames"]) == 10
+    assert len(data["instrument"]["ifus"]) == 24 and len(data["frames"]) == 14
     first = data["instrument"]["ifus"][0]
     assert {"ports", "hot_columns", "slices", "chip_name", "chip_id", "throughput"} <= set(first)
     assert len(first["slices"]) == 48 and len(first["ports"]) == 4

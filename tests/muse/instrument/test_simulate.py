@@ -84,8 +84,8 @@ def test_the_plan_stays_in_the_night():
     assert plan_night(night, {"BIAS": 11, "FLAT": 11}, seed=1) == exposures
     with pytest.raises(ValueError, match="DATE-OBS outside night 2016-03-14"):
         plan_night(night, {"BIAS": 2000}, seed=1)
-    with pytest.raises(ValueError, match="expected some of BIAS, FLAT, found ARC"):
-        plan_night(night, {"ARC": 3}, seed=1)
+    with pytest.raises(ValueError, match="expected some of OBJECT, BIAS, FLAT, ARC, found DARK"):
+        plan_night(night, {"DARK": 3}, seed=1)
     with pytest.raises(ValueError, match="number of FLAT frames: expected a non-negative"):
         plan_night(night, {"FLAT": -1}, seed=1)
 
@@ -94,7 +94,8 @@ def test_awe_simulate_night(tmp_path):
     out = tmp_path / "night"
     result = subprocess.run(
         [sys.executable, "-m", "awe.cli", "simulate", "night", "--date", "2016-04-01", "--out",
-         str(out), "--seed", "3", "--bias", "2", "--flats", "0"],
+         str(out), "--seed", "3", "--bias", "2", "--flats", "0", "--arcs", "0", "--science",
+         "0"],
         capture_output=True, text=True, timeout=300, cwd=tmp_path, env={**os.environ})
     assert result.returncode == 0, result.stderr
     assert "night 2016-04-01: 2 raw files (2 BIAS, small geometry, seed 3)" in result.stdout

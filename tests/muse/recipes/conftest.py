@@ -12,6 +12,9 @@ import pytest
 from muse.recipes.bias import make_master_bias
 from muse.recipes.flat import make_master_flat
 from muse.recipes.products import RecipeResult
+from muse.recipes.wavecal import make_wavecal
+
+WAVECAL_IFU = 5
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,16 @@ def flat_run(small_night, bias_run, tmp_path_factory) -> Run:
     out = tmp_path_factory.mktemp("master-flat")
     biases = sorted(bias_run.out.glob("MASTER_BIAS-*.fits"))
     return Run(make_master_flat(small_night.flat_files, biases, out_dir=out), out)
+
+
+@pytest.fixture(scope="session")
+def wavecal_run(small_night, bias_run, flat_run, tmp_path_factory) -> Run:
+    """WAVECAL_TABLE of IFU 5 (the arcs take a while) from the small night's three arcs."""
+    out = tmp_path_factory.mktemp("wavecal")
+    ifu = WAVECAL_IFU
+    return Run(make_wavecal(small_night.arc_files, bias_run.out / f"MASTER_BIAS-{ifu:02d}.fits",
+                            flat_run.out / f"TRACE_TABLE-{ifu:02d}.fits",
+                            small_night.statics["LINE_CATALOG"], out_dir=out, ifus=[ifu]), out)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,225 @@
+"""Arc lines on a CCD: detection, identification, per-column centroids, and the 2-D solution.
+
+The steps of ESO's ``muse_wavecal`` for one slice, as plain array functions:
+
+1. :func:`central_spectrum` — the mean of the three columns nearest the traced slice centre;
+2. :func:`detect_lines` — local maxima whose S/N above a running median exceeds ``sigma``,
+   refined by a Gaussian fit;
+3. :func:`identify_lines` — a pattern match of the detections against the catalogue: for
+   dispersions within ``dres`` of the nominal, the offset shared by most (detection, line)
+   pairs wins; the matches are then refined with polynomials of rising order, a detection and
+   a line matching when their distance is at most ``tolerance`` × the median catalogue spacing;
+4. :func:`fit_gaussians` — every identified line in every column of the slice: a
+   pixel-integrated Gaussian plus background, by weighted Gauss–Newton, many lines at once;
+5. :func:`fit_solution` — λ as a polynomial of order ``xorder`` in ``x`` (column minus the
+   traced centre at that row) and ``yorder`` in ``y`` (trimmed 1-based row), with iterative
+   ``fitsigma`` rejection; the coefficients are returned for raw powers ``x^i y^j``, ESO's
+   ``wlc<i><j>``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.ndimage import median_filter
+from scipy.special import ndtr
+
+__all__ = [
+    "GaussianFits",
+    "Solution",
+    "central_spectrum",
+    "detect_lines",
+    "evaluate_solution",
+    "fit_gaussians",
+    "fit_solution",
+    "identify_lines",
+]
+
+_ITERATIONS = 12
+_HALF_WINDOW = 4
+_SQRT_2PI = math.sqrt(2 * math.pi)
+
+
+def central_spectrum(image: np.ndarray, variance: np.ndarray,
+                     centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and its variance over the 3 columns nearest ``centre`` (1-based x per row)."""
+    rows = np.arange(image.shape[0])
+    column = np.clip(np.rint(centre).astype(int) - 1, 1, image.shape[1] - 2)
+    values = np.stack([image[rows, column + d] for d in (-1, 0, 1)])
+    variances = np.stack([variance[rows, column + d] for d in (-1, 0, 1)])
+    return values.mean(axis=0), variances.sum(axis=0) / 9
+
+
+@dataclass(frozen=True)
+class GaussianFits:
+    """Fitted pixel-integrated Gaussians: centre (1-based row), its error, σ, flux, background.
+
+    ``ok`` is False where a fit failed or is implausible.
+    """
+
+    centre: np.ndarray
+    error: np.ndarray
+    sigma: np.ndarray
+    flux: np.ndarray
+    background: np.ndarray
+    ok: np.ndarray
+
+    @property
+    def peak(self) -> np.ndarray:
+        """Peak height of the pixel-integrated profile above the background."""
+        return self.flux * (2 * ndtr(0.5 / self.sigma) - 1)
+
+
+def fit_gaussians(image: np.ndarray, variance: np.ndarray, columns: np.ndarray,
+                  guesses: np.ndarray, sigma: float) -> GaussianFits:
+    """Fit one Gaussian per (0-based column, 1-based row guess) pair, all at once."""
+    offsets = np.arange(-_HALF_WINDOW, _HALF_WINDOW + 1)
+    start = np.clip(np.rint(guesses).astype(int) - 1, _HALF_WINDOW,
+                    image.shape[0] - 1 - _HALF_WINDOW)
+    rows = start[:, None] + offsets[None, :]
+    data = image[rows, columns[:, None]].astype(np.float64)
+    weight = 1.0 / np.maximum(variance[rows, columns[:, None]].astype(np.float64), 1e-6)
+    y = rows + 1.0
+    background = np.minimum(data[:, 0], data[:, -1])
+    flux = np.maximum((data - background[:, None]).sum(axis=1), 1e-3)
+    centre = np.asarray(guesses, dtype=np.float64).copy()
+    width = np.full_like(centre, sigma)
+    for _ in range(_ITERATIONS):
+        upper, lower = (y + 0.5 - centre[:, None]) / width[:, None], (
+            y - 0.5 - centre[:, None]) / width[:, None]
+        phi_u, phi_l = np.exp(-0.5 * upper**2) / _SQRT_2PI, np.exp(-0.5 * lower**2) / _SQRT_2PI
+        profile = ndtr(upper) - ndtr(lower)
+        residual = data - (flux[:, None] * profile + background[:, None])
+        jacobian = np.stack([profile,
+                             flux[:, None] * (phi_l - phi_u) / width[:, None],
+                             flux[:, None] * (lower * phi_l - upper * phi_u) / width[:, None],
+                             np.ones_like(profile)], axis=2)
+        normal = np.einsum("nwi,nw,nwj->nij", jacobian, weight, jacobian)
+        normal += np.eye(4)[None] * 1e-9
+        gradient = np.einsum("nwi,nw,nw->ni", jacobian, weight, residual)
+        step = np.linalg.solve(normal, gradient[:, :, None])[:, :, 0]
+        flux = flux + step[:, 0]
+        centre = centre + np.clip(step[:, 1], -1.0, 1.0)
+        width = np.clip(width + np.clip(step[:, 2], -0.3, 0.3), 0.3 * sigma, 3.0 * sigma)
+        background = background + step[:, 3]
+    covariance = np.linalg.inv(normal)
+    error = np.sqrt(np.maximum(covariance[:, 1, 1], 0.0))
+    ok = ((flux > 0) & (np.abs(centre - guesses) < 2.0) & (width > 0.31 * sigma)
+          & (width < 2.9 * sigma) & np.isfinite(error) & (error < 1.0))
+    return GaussianFits(centre=centre, error=error, sigma=width, flux=flux,
+                        background=background, ok=ok)
+
+
+def detect_lines(spectrum: np.ndarray, variance: np.ndarray, *, sigma: float,
+                 line_sigma: float) -> GaussianFits:
+    """Lines in a 1-D spectrum: local maxima whose S/N above the running median is > sigma."""
+    reach = max(1, math.ceil(2.355 * line_sigma))
+    background = median_filter(spectrum, size=2 * math.ceil(10 * line_sigma) + 1, mode="nearest")
+    snr = (spectrum - background) / np.sqrt(np.maximum(variance, 1e-6))
+    padded = np.pad(spectrum, reach, mode="edge")
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * reach + 1)
+    maxima = np.flatnonzero((snr > sigma) & (spectrum >= windows.max(axis=1)))
+    maxima = maxima[(maxima >= _HALF_WINDOW) & (maxima < spectrum.size - _HALF_WINDOW)]
+    image = spectrum[:, None]
+    fits = fit_gaussians(image, np.maximum(variance, 1e-6)[:, None],
+                         np.zeros(maxima.size, dtype=int), maxima + 1.0, line_sigma)
+    keep = fits.ok
+    return GaussianFits(**{name: getattr(fits, name)[keep] for name in
+                           ("centre", "error", "sigma", "flux", "background", "ok")})
+
+
+def identify_lines(positions: np.ndarray, catalog: np.ndarray, *, first_row_wavelength: float,
+                   dispersion: float, dres: float, tolerance: float,
+                   max_shift_px: float = 50.0) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of matched (detection, catalogue line) pairs, one-to-one, sorted by row."""
+    if positions.size < 2 or catalog.size < 2:
+        return np.empty(0, int), np.empty(0, int)
+    match_limit = tolerance * float(np.median(np.diff(catalog)))
+    steps = max(1, math.ceil(dres / 0.005))
+    best = (-1, 0.0, dispersion)
+    for trial in dispersion * (1 + np.linspace(-dres, dres, 2 * steps + 1)):
+        offsets = (catalog[None, :] - trial * (positions[:, None] - 1)).ravel()
+        offsets = offsets[np.abs(offsets - first_row_wavelength) <= max_shift_px * dispersion]
+        if offsets.size == 0:
+            continue
+        bins = np.floor((offsets - first_row_wavelength) / dispersion).astype(int)
+        counts = np.bincount(bins - bins.min())
+        top = int(np.argmax(counts[:-1] + counts[1:])) if counts.size > 1 else 0
+        if counts[top:top + 2].sum() > best[0]:
+            inside = (bins - bins.min() >= top) & (bins - bins.min() <= top + 1)
+            best = (int(counts[top:top + 2].sum()), float(np.median(offsets[inside])), trial)
+    coefficients = np.array([best[1] - best[2], best[2]])
+    matched = (np.empty(0, int), np.empty(0, int))
+    for order in (1, 1, 2, 3, 3):
+        predicted = np.polynomial.polynomial.polyval(positions, coefficients)
+        nearest = np.clip(np.searchsorted(catalog, predicted), 1, catalog.size - 1)
+        nearest = np.where(np.abs(catalog[nearest - 1] - predicted)
+                           < np.abs(catalog[nearest] - predicted), nearest - 1, nearest)
+        distance = np.abs(catalog[nearest] - predicted)
+        good = distance <= match_limit
+        detections, lines = np.flatnonzero(good), nearest[good]
+        # one detection per catalogue line: the closest
+        order_by = np.lexsort((distance[good], lines))
+        first = np.concatenate([[True], np.diff(lines[order_by]) != 0])
+        detections, lines = detections[order_by][first], lines[order_by][first]
+        matched = (detections, lines)
+        if detections.size <= order + 1:
+            break
+        coefficients = np.polynomial.polynomial.polyfit(positions[detections], catalog[lines],
+                                                        order)
+    order_rows = np.argsort(matched[0])
+    return matched[0][order_rows], matched[1][order_rows]
+
+
+@dataclass(frozen=True)
+class Solution:
+    """A slice's wavelength solution: ``wlc[i, j]`` of ``x^i y^j``, the points kept, the fit."""
+
+    coefficients: np.ndarray
+    kept: np.ndarray
+    residuals: np.ndarray
+    rms: float
+    mse: float
+
+
+def _raw_powers(scaled: np.ndarray, x_scale: float, y_centre: float,
+                y_scale: float) -> np.ndarray:
+    """Coefficients of ``(x/xs)^i ((y - yc)/ys)^j`` → coefficients of ``x^i y^j``."""
+    xorder, yorder = scaled.shape[0] - 1, scaled.shape[1] - 1
+    raw = np.zeros_like(scaled)
+    for j in range(yorder + 1):
+        for k in range(j + 1):
+            factor = math.comb(j, k) * (-y_centre) ** (j - k) / y_scale**j
+            raw[:, k] += scaled[:, j] * factor
+    return raw / (x_scale ** np.arange(xorder + 1))[:, None]
+
+
+def evaluate_solution(coefficients: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """λ = Σ wlc[i, j] x^i y^j (``x`` relative to the slice centre, ``y`` 1-based row)."""
+    return np.polynomial.polynomial.polyval2d(x, y, coefficients)
+
+
+def fit_solution(x: np.ndarray, y: np.ndarray, wavelength: np.ndarray, weights: np.ndarray, *,
+                 xorder: int, yorder: int, x_scale: float, ny: int,
+                 reject_sigma: float) -> Solution:
+    """Weighted 2-D polynomial fit with iterative rejection beyond ``reject_sigma`` × RMS."""
+    y_centre, y_scale = (ny + 1) / 2, (ny - 1) / 2
+    u, v = x / x_scale, (y - y_centre) / y_scale
+    design = np.stack([u**i * v**j for i in range(xorder + 1) for j in range(yorder + 1)],
+                      axis=1)
+    keep = np.ones(x.size, dtype=bool)
+    root = np.sqrt(weights)
+    for _ in range(10):
+        solution, *_ = np.linalg.lstsq(design[keep] * root[keep, None],
+                                       wavelength[keep] * root[keep], rcond=None)
+        residuals = wavelength - design @ solution
+        rms = float(np.sqrt(np.mean(residuals[keep] ** 2)))
+        new = np.abs(residuals) <= reject_sigma * rms
+        if np.array_equal(new, keep) or new.sum() <= design.shape[1]:
+            break
+        keep = new
+    scaled = solution.reshape(xorder + 1, yorder + 1)
+    return Solution(coefficients=_raw_powers(scaled, x_scale, y_centre, y_scale), kept=keep,
+                    residuals=residuals, rms=rms, mse=float(np.mean(residuals[keep] ** 2)))
