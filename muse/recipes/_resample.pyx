@@ -1,0 +1,144 @@
+# cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Resampling pixel-table rows into a wavelength slab of a cube (drizzle, nearest).
+
+The columns come as raw 32-bit words of the big-endian FITS file (mapped, never copied); the
+kernel swaps the bytes of each value it reads. For one slab of ``nz`` planes it accumulates,
+per voxel, the weights ``W = Σ w``, ``D = Σ w f d`` and ``S = Σ w² f² s`` of the rows given
+(``f`` the calibration factor at the row's wavelength, linear in a table); :func:`finish`
+turns them into ``D / W`` and ``S / W²`` (NaN where ``W = 0``). Rows with ``dq ≠ 0`` or
+non-finite values are skipped. With OpenMP each thread owns a range of planes and reads all
+rows, so no two threads write the same voxel.
+
+Coordinates are in output voxel units: ``u = (x - x0) / sx`` is 0 at the centre of the first
+column. A drizzle drop spans ``u ± hx``, ``v ± hy``, ``z ± hz`` and gives each voxel its
+overlap volume as weight; nearest gives the voxel that holds the row's position weight 1.
+"""
+
+from cython.parallel cimport prange
+from libc.math cimport floor, isfinite, NAN
+from libc.stdint cimport int32_t, uint32_t
+from libc.string cimport memcpy
+
+cdef extern from *:
+    uint32_t __builtin_bswap32(uint32_t) nogil
+
+
+cdef inline float _value(uint32_t word) noexcept nogil:
+    cdef uint32_t swapped = __builtin_bswap32(word)
+    cdef float value
+    memcpy(&value, &swapped, 4)
+    return value
+
+
+cdef inline double _overlap(double low, double high, long cell) noexcept nogil:
+    cdef double a = low if low > cell - 0.5 else cell - 0.5
+    cdef double b = high if high < cell + 0.5 else cell + 0.5
+    return b - a if b > a else 0.0
+
+
+cdef inline double _factor(const double[:] table, double position) noexcept nogil:
+    cdef long n = table.shape[0]
+    cdef long k
+    cdef double t
+    if position <= 0.0:
+        return table[0]
+    if position >= n - 1:
+        return table[n - 1]
+    k = <long>position
+    t = position - k
+    return table[k] * (1.0 - t) + table[k + 1] * t
+
+
+def accumulate(const uint32_t[:] xpos, const uint32_t[:] ypos, const uint32_t[:] lam,
+               const uint32_t[:] data, const uint32_t[:] dq, const uint32_t[:] stat,
+               const int32_t[:] rows, double[:, :, ::1] wsum, double[:, :, ::1] dsum,
+               double[:, :, ::1] ssum, double x0, double y0, double sx, double sy,
+               double lam0, double dlam, double hx, double hy, double hz,
+               const double[:] factor, double factor_lam0, double factor_step,
+               bint nearest=False, int nthreads=1):
+    """Add ``rows`` of one pixel table to the slab sums ``wsum``, ``dsum``, ``ssum`` (z, y, x).
+
+    ``lam0`` is the wavelength of the slab's first plane, ``dlam`` the plane step; ``hx``,
+    ``hy``, ``hz`` are the drop's half sizes in voxels (ignored by ``nearest``); ``factor``
+    samples the calibration factor from ``factor_lam0`` every ``factor_step`` Å.
+    """
+    cdef long nz = wsum.shape[0], ny = wsum.shape[1], nx = wsum.shape[2]
+    cdef long nrows = rows.shape[0]
+    cdef int thread, nt = max(1, min(nthreads, nz))
+    cdef long zfirst, zlast, r, row, i, j, k, i0, i1, j0, j1, k0, k1
+    cdef double u, v, z, value, variance, f, wx, wy, wz, w
+    for thread in prange(nt, nogil=True, num_threads=nt, schedule="static", chunksize=1):
+        zfirst = thread * nz // nt
+        zlast = (thread + 1) * nz // nt
+        for r in range(nrows):
+            row = rows[r]
+            z = (_value(lam[row]) - lam0) / dlam
+            if nearest:
+                k0 = <long>floor(z + 0.5)
+                k1 = k0
+            else:
+                k0 = <long>floor(z - hz + 0.5)
+                k1 = <long>floor(z + hz + 0.5)
+            if k0 < zfirst:
+                k0 = zfirst
+            if k1 > zlast - 1:
+                k1 = zlast - 1
+            if k1 < k0 or dq[row] != 0:
+                continue
+            value = _value(data[row])
+            variance = _value(stat[row])
+            if not (isfinite(value) and isfinite(variance) and isfinite(z)):
+                continue
+            u = (_value(xpos[row]) - x0) / sx
+            v = (_value(ypos[row]) - y0) / sy
+            if nearest:
+                i0 = <long>floor(u + 0.5)
+                i1 = i0
+                j0 = <long>floor(v + 0.5)
+                j1 = j0
+            else:
+                i0 = <long>floor(u - hx + 0.5)
+                i1 = <long>floor(u + hx + 0.5)
+                j0 = <long>floor(v - hy + 0.5)
+                j1 = <long>floor(v + hy + 0.5)
+            if i0 < 0:
+                i0 = 0
+            if i1 > nx - 1:
+                i1 = nx - 1
+            if j0 < 0:
+                j0 = 0
+            if j1 > ny - 1:
+                j1 = ny - 1
+            f = _factor(factor, (_value(lam[row]) - factor_lam0) / factor_step)
+            value = value * f
+            variance = variance * f * f
+            for k in range(k0, k1 + 1):
+                wz = 1.0 if nearest else _overlap(z - hz, z + hz, k)
+                for j in range(j0, j1 + 1):
+                    wy = 1.0 if nearest else _overlap(v - hy, v + hy, j)
+                    for i in range(i0, i1 + 1):
+                        wx = 1.0 if nearest else _overlap(u - hx, u + hx, i)
+                        w = wx * wy * wz
+                        if w > 0.0:
+                            wsum[k, j, i] += w
+                            dsum[k, j, i] += w * value
+                            ssum[k, j, i] += w * w * variance
+
+
+def finish(const double[:, :, ::1] wsum, const double[:, :, ::1] dsum,
+           const double[:, :, ::1] ssum, float[:, :, ::1] data, float[:, :, ::1] stat,
+           int nthreads=1):
+    """``data = D / W`` and ``stat = S / W²`` per voxel, NaN where no row contributed."""
+    cdef long nz = wsum.shape[0], ny = wsum.shape[1], nx = wsum.shape[2]
+    cdef long k, j, i
+    cdef double w
+    for k in prange(nz, nogil=True, num_threads=max(1, nthreads), schedule="static"):
+        for j in range(ny):
+            for i in range(nx):
+                w = wsum[k, j, i]
+                if w > 0.0:
+                    data[k, j, i] = <float>(dsum[k, j, i] / w)
+                    stat[k, j, i] = <float>(ssum[k, j, i] / (w * w))
+                else:
+                    data[k, j, i] = NAN
+                    stat[k, j, i] = NAN
