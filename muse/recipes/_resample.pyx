@@ -16,7 +16,7 @@ overlap volume as weight; nearest gives the voxel that holds the row's position 
 
 from cython.parallel cimport prange
 from libc.math cimport floor, isfinite, NAN
-from libc.stdint cimport int32_t, uint32_t
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t, uintptr_t
 from libc.string cimport memcpy
 
 cdef extern from *:
@@ -49,80 +49,127 @@ cdef inline double _factor(const double[:] table, double position) noexcept nogi
     return table[k] * (1.0 - t) + table[k + 1] * t
 
 
-def accumulate(const uint32_t[:] xpos, const uint32_t[:] ypos, const uint32_t[:] lam,
-               const uint32_t[:] data, const uint32_t[:] dq, const uint32_t[:] stat,
-               const int32_t[:] rows, double[:, :, ::1] wsum, double[:, :, ::1] dsum,
-               double[:, :, ::1] ssum, double x0, double y0, double sx, double sy,
-               double lam0, double dlam, double hx, double hy, double hz,
-               const double[:] factor, double factor_lam0, double factor_step,
-               bint nearest=False, int nthreads=1):
-    """Add ``rows`` of one pixel table to the slab sums ``wsum``, ``dsum``, ``ssum`` (z, y, x).
+cdef void _add_rows(const uint32_t* xpos, const uint32_t* ypos, const uint32_t* lam,
+                    const uint32_t* data, const uint32_t* dq, const uint32_t* stat,
+                    const int32_t* rows, long nrows, double[:, :, ::1] wsum,
+                    double[:, :, ::1] dsum, double[:, :, ::1] ssum, long zfirst, long zlast,
+                    double x0, double y0, double sx, double sy, double lam0, double dlam,
+                    double hx, double hy, double hz, const double[:] factor,
+                    double factor_lam0, double factor_step, bint nearest) noexcept nogil:
+    cdef long ny = wsum.shape[1], nx = wsum.shape[2]
+    cdef long r, row, i, j, k, i0, i1, j0, j1, k0, k1
+    cdef double u, v, z, wavelength, value, variance, f, wy, wz, w
+    for r in range(nrows):
+        row = rows[r]
+        wavelength = _value(lam[row])
+        z = (wavelength - lam0) / dlam
+        if nearest:
+            k0 = <long>floor(z + 0.5)
+            k1 = k0
+        else:
+            k0 = <long>floor(z - hz + 0.5)
+            k1 = <long>floor(z + hz + 0.5)
+        if k0 < zfirst:
+            k0 = zfirst
+        if k1 > zlast - 1:
+            k1 = zlast - 1
+        if k1 < k0 or dq[row] != 0:
+            continue
+        value = _value(data[row])
+        variance = _value(stat[row])
+        if not (isfinite(value) and isfinite(variance) and isfinite(z)):
+            continue
+        u = (_value(xpos[row]) - x0) / sx
+        v = (_value(ypos[row]) - y0) / sy
+        if nearest:
+            i0 = <long>floor(u + 0.5)
+            i1 = i0
+            j0 = <long>floor(v + 0.5)
+            j1 = j0
+        else:
+            i0 = <long>floor(u - hx + 0.5)
+            i1 = <long>floor(u + hx + 0.5)
+            j0 = <long>floor(v - hy + 0.5)
+            j1 = <long>floor(v + hy + 0.5)
+        if i0 < 0:
+            i0 = 0
+        if i1 > nx - 1:
+            i1 = nx - 1
+        if j0 < 0:
+            j0 = 0
+        if j1 > ny - 1:
+            j1 = ny - 1
+        f = _factor(factor, (wavelength - factor_lam0) / factor_step)
+        value = value * f
+        variance = variance * f * f
+        for k in range(k0, k1 + 1):
+            wz = 1.0 if nearest else _overlap(z - hz, z + hz, k)
+            for j in range(j0, j1 + 1):
+                wy = wz if nearest else wz * _overlap(v - hy, v + hy, j)
+                for i in range(i0, i1 + 1):
+                    w = wy if nearest else wy * _overlap(u - hx, u + hx, i)
+                    if w > 0.0:
+                        wsum[k, j, i] += w
+                        dsum[k, j, i] += w * value
+                        ssum[k, j, i] += w * w * variance
 
-    ``lam0`` is the wavelength of the slab's first plane, ``dlam`` the plane step; ``hx``,
-    ``hy``, ``hz`` are the drop's half sizes in voxels (ignored by ``nearest``); ``factor``
-    samples the calibration factor from ``factor_lam0`` every ``factor_step`` Å.
+
+def accumulate(const uint64_t[:, ::1] columns, const uint64_t[:] rows, const int64_t[:] nrows,
+               double[:, :, ::1] wsum, double[:, :, ::1] dsum, double[:, :, ::1] ssum,
+               double x0, double y0, double sx, double sy, double lam0, double dlam,
+               double hx, double hy, const double[:] hz, const double[:, ::1] factor,
+               double factor_lam0, double factor_step, bint nearest=False, int nthreads=1):
+    """Add the given rows of every table to the slab sums ``wsum``, ``dsum``, ``ssum`` (z, y, x).
+
+    Table ``t`` is given by addresses: ``columns[t]`` of its ``xpos ypos lambda data dq stat``
+    words, ``rows[t]`` of its ``nrows[t]`` int32 row numbers; the caller keeps those arrays
+    alive. ``lam0`` is the wavelength of the slab's first plane, ``dlam`` the plane step;
+    ``hx``, ``hy`` and ``hz[t]`` are the drop's half sizes in voxels (ignored by ``nearest``);
+    ``factor[t]`` samples table ``t``'s calibration factor from ``factor_lam0`` every
+    ``factor_step`` Å.
     """
-    cdef long nz = wsum.shape[0], ny = wsum.shape[1], nx = wsum.shape[2]
-    cdef long nrows = rows.shape[0]
+    cdef long nz = wsum.shape[0]
+    cdef long ntables = columns.shape[0]
     cdef int thread, nt = max(1, min(nthreads, nz))
-    cdef long zfirst, zlast, r, row, i, j, k, i0, i1, j0, j1, k0, k1
-    cdef double u, v, z, value, variance, f, wx, wy, wz, w
+    cdef long t, zfirst, zlast
     for thread in prange(nt, nogil=True, num_threads=nt, schedule="static", chunksize=1):
         zfirst = thread * nz // nt
         zlast = (thread + 1) * nz // nt
-        for r in range(nrows):
-            row = rows[r]
-            z = (_value(lam[row]) - lam0) / dlam
-            if nearest:
-                k0 = <long>floor(z + 0.5)
-                k1 = k0
-            else:
-                k0 = <long>floor(z - hz + 0.5)
-                k1 = <long>floor(z + hz + 0.5)
-            if k0 < zfirst:
-                k0 = zfirst
-            if k1 > zlast - 1:
-                k1 = zlast - 1
-            if k1 < k0 or dq[row] != 0:
-                continue
-            value = _value(data[row])
-            variance = _value(stat[row])
-            if not (isfinite(value) and isfinite(variance) and isfinite(z)):
-                continue
-            u = (_value(xpos[row]) - x0) / sx
-            v = (_value(ypos[row]) - y0) / sy
-            if nearest:
-                i0 = <long>floor(u + 0.5)
-                i1 = i0
-                j0 = <long>floor(v + 0.5)
-                j1 = j0
-            else:
-                i0 = <long>floor(u - hx + 0.5)
-                i1 = <long>floor(u + hx + 0.5)
-                j0 = <long>floor(v - hy + 0.5)
-                j1 = <long>floor(v + hy + 0.5)
-            if i0 < 0:
-                i0 = 0
-            if i1 > nx - 1:
-                i1 = nx - 1
-            if j0 < 0:
-                j0 = 0
-            if j1 > ny - 1:
-                j1 = ny - 1
-            f = _factor(factor, (_value(lam[row]) - factor_lam0) / factor_step)
-            value = value * f
-            variance = variance * f * f
-            for k in range(k0, k1 + 1):
-                wz = 1.0 if nearest else _overlap(z - hz, z + hz, k)
-                for j in range(j0, j1 + 1):
-                    wy = 1.0 if nearest else _overlap(v - hy, v + hy, j)
-                    for i in range(i0, i1 + 1):
-                        wx = 1.0 if nearest else _overlap(u - hx, u + hx, i)
-                        w = wx * wy * wz
-                        if w > 0.0:
-                            wsum[k, j, i] += w
-                            dsum[k, j, i] += w * value
-                            ssum[k, j, i] += w * w * variance
+        for t in range(ntables):
+            _add_rows(<const uint32_t*><uintptr_t>columns[t, 0],
+                      <const uint32_t*><uintptr_t>columns[t, 1],
+                      <const uint32_t*><uintptr_t>columns[t, 2],
+                      <const uint32_t*><uintptr_t>columns[t, 3],
+                      <const uint32_t*><uintptr_t>columns[t, 4],
+                      <const uint32_t*><uintptr_t>columns[t, 5],
+                      <const int32_t*><uintptr_t>rows[t], nrows[t], wsum, dsum, ssum,
+                      zfirst, zlast, x0, y0, sx, sy, lam0, dlam, hx, hy, hz[t], factor[t],
+                      factor_lam0, factor_step, nearest)
+
+
+def collapse(const float[:, :, ::1] data, const float[:, :, ::1] stat,
+             const double[:, ::1] weights, double[:, :, :, ::1] sums, int nthreads=1):
+    """Add a slab to filter sums: ``sums[f] += (Σ w d, Σ w, Σ w² s)`` over finite voxels.
+
+    ``weights[f, k]`` is filter ``f``'s throughput at plane ``k`` of the slab.
+    """
+    cdef long nz = data.shape[0], ny = data.shape[1], nx = data.shape[2]
+    cdef long nf = weights.shape[0]
+    cdef long f, k, j, i
+    cdef double w
+    cdef float value
+    for j in prange(ny, nogil=True, num_threads=max(1, nthreads), schedule="static"):
+        for f in range(nf):
+            for k in range(nz):
+                w = weights[f, k]
+                if w == 0.0:
+                    continue
+                for i in range(nx):
+                    value = data[k, j, i]
+                    if isfinite(value):
+                        sums[f, 0, j, i] += w * value
+                        sums[f, 1, j, i] += w
+                        sums[f, 2, j, i] += w * w * stat[k, j, i]
 
 
 def finish(const double[:, :, ::1] wsum, const double[:, :, ::1] dsum,

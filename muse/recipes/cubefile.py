@@ -101,7 +101,8 @@ class CubeFile:
             position += size + self._data_size
         self._sums = [0, 0]
         self._plane = shape[1] * shape[2] * 4
-        self._stream = open(self.path, "wb")
+        # open for the object's life: written slab by slab, closed by close() or abort()
+        self._stream = open(self.path, "w+b")  # noqa: SIM115
         self._stream.truncate(position)
 
     def _extension(self, header: fits.Header) -> fits.Header:

@@ -13,6 +13,7 @@ the page cache), so streaming a 10 GB exposure keeps the resident set at one wav
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -172,8 +173,6 @@ class PixTable:
     def close(self) -> None:
         """Unmap the file (the column views must no longer be used)."""
         self.columns.clear()
-        try:
+        # a view still referenced somewhere keeps the map; it goes with the view
+        with contextlib.suppress(BufferError):
             self._map.close()
-        except BufferError:
-            # a view is still referenced somewhere; the map goes with it
-            pass
