@@ -13,6 +13,7 @@ returns what a data model records about them::
     result.ifus[5].files              # {'MASTER_BIAS': path, 'PREVIEW': path}
 
     make_master_flat(raw_paths, master_bias_paths, params, out_dir)   # MASTER_FLAT, TRACE_TABLE
+    make_scipost(pixtables, std_response=r, out_dir=d)  # muse.recipes.scipost: DATACUBE_FINAL
 
 Parameters are ESO's (``muse.recipes.params.BIAS_PARAMETERS`` and ``FLAT_PARAMETERS``:
 names, defaults, allowed values); ``nifu`` 0 runs the IFUs in turn, -1 in worker processes,

@@ -28,20 +28,23 @@ _FIT_HALF = 5
 def write_fov_preview(path: Path, image: np.ndarray, header: fits.Header, *, title: str,
                       unit: str) -> None:
     """Write the PNG preview of a 2-D image with WCS ``header``."""
-    figure = Figure(figsize=(6.0, 6.0), dpi=100)
+    height = 6.0
+    width = min(10.0, max(4.5, height * image.shape[1] / max(image.shape[0], 1) + 2.5))
+    figure = Figure(figsize=(width, height), dpi=100)
     axes = figure.add_subplot(projection=WCS(header))
     finite = image[np.isfinite(image)]
-    low, high = np.percentile(finite, (1.0, 99.5)) if finite.size else (0.0, 1.0)
+    low, high = np.percentile(finite, (1.0, 99.9)) if finite.size else (0.0, 1.0)
     if not high > low:
         high = low + 1.0
     shown = axes.imshow(image, origin="lower", cmap="viridis", vmin=low, vmax=high,
                         interpolation="nearest")
     axes.set_xlabel("Right ascension")
     axes.set_ylabel("Declination")
+    axes.coords[0].set_ticklabel(exclude_overlapping=True)
     axes.set_title(title, fontsize=10)
     bar = figure.colorbar(shown, ax=axes, fraction=0.046, pad=0.04)
     bar.set_label(unit, fontsize=8)
-    figure.savefig(path, format="png")
+    figure.savefig(path, format="png", bbox_inches="tight")
 
 
 def _gaussian(coordinates: tuple[np.ndarray, np.ndarray], amplitude: float, x0: float,

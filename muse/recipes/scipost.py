@@ -399,7 +399,7 @@ def _run(tables: list[PixTable], params: dict[str, ParameterValue],
                 hdus.append(hdu)
             write_hdus(pending.temporary(f"{stem}.fits"),
                        header_for(IMAGE_CATG, f"{stem}.fits", [filter_card]), hdus)
-            title = f"{IMAGE_CATG} {name}: {source.get('OBJECT', '')} {source['DATE-OBS']}"
+            title = f"{IMAGE_CATG} {name}\n{source.get('OBJECT', '')} {source['DATE-OBS']}"
             write_fov_preview(pending.temporary(f"{stem}.png"), image, hdus[0].header,
                               title=title, unit=unit)
             products[f"{IMAGE_CATG} {name}"] = out_dir / f"{stem}.fits"
