@@ -15,6 +15,8 @@ overlap volume as weight; nearest gives the voxel that holds the row's position 
 """
 
 from cython.parallel cimport prange
+
+import numpy as np
 from libc.math cimport floor, isfinite, NAN
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t, uintptr_t
 from libc.string cimport memcpy
@@ -189,3 +191,43 @@ def finish(const double[:, :, ::1] wsum, const double[:, :, ::1] dsum,
                 else:
                     data[k, j, i] = NAN
                     stat[k, j, i] = NAN
+
+
+def bucket_rows(const uint32_t[:] lam, double lam0, double dlam, double half_planes,
+                long slab_planes, long nslabs):
+    """Rows by slab bucket: ``(order, bounds)``, a stable counting sort in two passes.
+
+    A row's bucket is 1 + the slab of the lowest plane its drop reaches, clipped to
+    ``0 … nslabs + 1`` (0: below the cube, ``nslabs + 1``: above; NaN goes to 0); bucket
+    ``b``'s rows, in file order, are ``order[bounds[b]:bounds[b + 1]]``.
+    """
+    cdef long n = lam.shape[0], nbuckets = nslabs + 2
+    cdef long r, b
+    cdef double plane
+    buckets_array = np.empty(n, dtype=np.int32)
+    bounds_array = np.zeros(nbuckets + 1, dtype=np.int64)
+    order_array = np.empty(n, dtype=np.int32)
+    cdef int32_t[:] buckets = buckets_array
+    cdef int64_t[:] bounds = bounds_array
+    cdef int32_t[:] order = order_array
+    with nogil:
+        for r in range(n):
+            plane = floor((_value(lam[r]) - lam0) / dlam - half_planes + 0.5)
+            if not isfinite(plane) or plane < 0:
+                b = 0
+            else:
+                b = <long>(plane / slab_planes) + 1
+                if b > nslabs + 1:
+                    b = nslabs + 1
+            buckets[r] = <int32_t>b
+            bounds[b + 1] += 1
+        for b in range(nbuckets):
+            bounds[b + 1] += bounds[b]
+        for r in range(n):
+            b = buckets[r]
+            order[bounds[b]] = <int32_t>r
+            bounds[b] += 1
+        for b in range(nbuckets, 0, -1):
+            bounds[b] = bounds[b - 1]
+        bounds[0] = 0
+    return order_array, bounds_array

@@ -42,9 +42,12 @@ __all__ = [
 ]
 
 Progress = Callable[[int, int, str], None]
-_INDEX_CHUNK = 1 << 22
 _DISPERSION_SAMPLE = 1 << 18
 _KERNEL_COLUMNS = ("xpos", "ypos", "lambda", "data", "dq", "stat")
+# tables resampled per kernel call before their pages are dropped: the page cache maps
+# large folios, so a slab's scattered rows map much of a table; four bound the resident
+# set while keeping the OpenMP regions few
+_TABLES_PER_CALL = 4
 
 
 def mode_lambda_min(mode: str) -> float:
@@ -139,16 +142,9 @@ def index_table(table: PixTable, grid: CubeGrid, slab_planes: int, half_planes: 
                 dispersion: float) -> TableIndex:
     """Bucket ``table``'s rows by the slab of the lowest plane their drop reaches."""
     nslabs = -(-grid.nz // slab_planes)
-    buckets = np.empty(table.nrows, dtype=np.uint16)
-    for start in range(0, table.nrows, _INDEX_CHUNK):
-        lam = table.native("lambda", start, start + _INDEX_CHUNK).astype(np.float64)
-        plane = np.floor((lam - grid.lambda0) / grid.dlambda - half_planes + 0.5)
-        slab = np.floor_divide(np.nan_to_num(plane, nan=-1.0), slab_planes)
-        buckets[start:start + lam.size] = np.clip(slab, -1, nslabs) + 1
+    order, bounds = _resample.bucket_rows(table.words("lambda"), grid.lambda0, grid.dlambda,
+                                          half_planes, slab_planes, nslabs)
     table.release()
-    order = np.argsort(buckets, kind="stable").astype(np.int32)
-    counts = np.bincount(buckets, minlength=nslabs + 2)
-    bounds = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
     return TableIndex(order=order, bounds=bounds, dispersion=dispersion,
                       half_planes=half_planes)
 
@@ -224,16 +220,18 @@ def resample_exposure(tables: Sequence[PixTable], indexes: Sequence[TableIndex],
         views = [array[:planes] for array in (wsum, dsum, ssum)]
         for view in views:
             view.fill(0.0)
-        rows = [index.rows(slab) for index in indexes]
-        _resample.accumulate(
-            columns, np.array([r.ctypes.data for r in rows], dtype=np.uint64),
-            np.array([r.size for r in rows], dtype=np.int64), *views, grid.x0, grid.y0,
-            grid.step_x, grid.step_y, grid.lambda0 + first * grid.dlambda, grid.dlambda, hx, hy,
-            half_planes, factor_table, grid.lambda0, grid.dlambda, nearest=kernel.nearest,
-            nthreads=nthreads)
-        del rows
-        for table in tables:
-            table.release()
+        for group in range(0, len(tables), _TABLES_PER_CALL):
+            members = slice(group, group + _TABLES_PER_CALL)
+            rows = [index.rows(slab) for index in indexes[members]]
+            _resample.accumulate(
+                columns[members], np.array([r.ctypes.data for r in rows], dtype=np.uint64),
+                np.array([r.size for r in rows], dtype=np.int64), *views, grid.x0, grid.y0,
+                grid.step_x, grid.step_y, grid.lambda0 + first * grid.dlambda, grid.dlambda,
+                hx, hy, half_planes[members], factor_table[members], grid.lambda0,
+                grid.dlambda, nearest=kernel.nearest, nthreads=nthreads)
+            del rows
+            for table in tables[members]:
+                table.release()
         _resample.finish(*views, data[:planes], stat[:planes], nthreads=nthreads)
         out.write(first, data[:planes], stat[:planes])
         images.add(first, data[:planes], stat[:planes], nthreads=nthreads)

@@ -321,22 +321,24 @@ def _run(tables: list[PixTable], params: dict[str, ParameterValue],
         raise RecipeError(f"exposure {first.header['DATE-OBS']}: {error} (data, lambdamin, "
                           f"lambdamax and mode {mode})") from None
     nearest = params["resample"] == "nearest"
-    indexes, factors = [], []
-    for number, table in enumerate(tables, start=1):
+    drops, factors = [], []
+    for table in tables:
         try:
             dispersion = native_dispersion(table)
         except ValueError as error:
             raise RecipeError(f"{table.path}: {error}") from None
         half = 0.0 if nearest else 0.5 * pixfrac[2] * dispersion / dlambda
         slab_planes = max(slab_planes, int(2 * half) + 2)
-        indexes.append((table, dispersion, half))
+        drops.append((dispersion, half))
         factors.append(calibration_factor(grid.wavelengths, exptime=exptime,
                                           dispersion=dispersion, response=response,
                                           extinction=extinction, airmass_value=airmass_value))
+    indexes = []
+    for number, (table, (dispersion, half)) in enumerate(zip(tables, drops, strict=True),
+                                                         start=1):
+        indexes.append(index_table(table, grid, slab_planes, half, dispersion))
         if progress is not None:
             progress(number, len(tables), f"indexed {table.path.name}")
-    indexes = [index_table(table, grid, slab_planes, half, dispersion)
-               for table, dispersion, half in indexes]
     unit = FLUX_UNIT if flux_calibrated else "count"
     wcs3 = _wcs_cards(grid, ra, dec, dx, dy, spectral=True)
     raw = [(table.path.name, RAW_CATG) for table in tables]
