@@ -116,7 +116,8 @@ cdef void _add_rows(const uint32_t* xpos, const uint32_t* ypos, const uint32_t* 
                         ssum[k, j, i] += w * w * variance
 
 
-def accumulate(const uint64_t[:, ::1] columns, const uint64_t[:] rows, const int64_t[:] nrows,
+def accumulate(const uint64_t[:, ::1] columns, const uint64_t[:, ::1] rows,
+               const int64_t[:, ::1] nrows,
                double[:, :, ::1] wsum, double[:, :, ::1] dsum, double[:, :, ::1] ssum,
                double x0, double y0, double sx, double sy, double lam0, double dlam,
                double hx, double hy, const double[:] hz, const double[:, ::1] factor,
@@ -124,8 +125,8 @@ def accumulate(const uint64_t[:, ::1] columns, const uint64_t[:] rows, const int
     """Add the given rows of every table to the slab sums ``wsum``, ``dsum``, ``ssum`` (z, y, x).
 
     Table ``t`` is given by addresses: ``columns[t]`` of its ``xpos ypos lambda data dq stat``
-    words, ``rows[t]`` of its ``nrows[t]`` int32 row numbers; the caller keeps those arrays
-    alive. ``lam0`` is the wavelength of the slab's first plane, ``dlam`` the plane step;
+    words, ``rows[t, 0]`` and ``rows[t, 1]`` of two lists of ``nrows[t, 0]`` and
+    ``nrows[t, 1]`` int32 row numbers; the caller keeps those arrays alive. ``lam0`` is the wavelength of the slab's first plane, ``dlam`` the plane step;
     ``hx``, ``hy`` and ``hz[t]`` are the drop's half sizes in voxels (ignored by ``nearest``);
     ``factor[t]`` samples table ``t``'s calibration factor from ``factor_lam0`` every
     ``factor_step`` Å.
@@ -133,18 +134,21 @@ def accumulate(const uint64_t[:, ::1] columns, const uint64_t[:] rows, const int
     cdef long nz = wsum.shape[0]
     cdef long ntables = columns.shape[0]
     cdef int thread, nt = max(1, min(nthreads, nz))
-    cdef long t, zfirst, zlast
+    cdef long item, t, part, zfirst, zlast
     for thread in prange(nt, nogil=True, num_threads=nt, schedule="static", chunksize=1):
         zfirst = thread * nz // nt
         zlast = (thread + 1) * nz // nt
-        for t in range(ntables):
+        for item in range(ntables * 2):
+            t = item // 2
+            part = item % 2
             _add_rows(<const uint32_t*><uintptr_t>columns[t, 0],
                       <const uint32_t*><uintptr_t>columns[t, 1],
                       <const uint32_t*><uintptr_t>columns[t, 2],
                       <const uint32_t*><uintptr_t>columns[t, 3],
                       <const uint32_t*><uintptr_t>columns[t, 4],
                       <const uint32_t*><uintptr_t>columns[t, 5],
-                      <const int32_t*><uintptr_t>rows[t], nrows[t], wsum, dsum, ssum,
+                      <const int32_t*><uintptr_t>rows[t, part], nrows[t, part], wsum, dsum,
+                      ssum,
                       zfirst, zlast, x0, y0, sx, sy, lam0, dlam, hx, hy, hz[t], factor[t],
                       factor_lam0, factor_step, nearest)
 
@@ -193,41 +197,71 @@ def finish(const double[:, :, ::1] wsum, const double[:, :, ::1] dsum,
                     stat[k, j, i] = NAN
 
 
+cdef inline long _bucket(double plane, long slab_planes, long nslabs) noexcept nogil:
+    cdef long b
+    if not isfinite(plane) or plane < 0:
+        return 0
+    b = <long>(plane / slab_planes) + 1
+    return b if b <= nslabs + 1 else nslabs + 1
+
+
+cdef void _counting_sort(const int32_t[:] keys, int64_t[:] bounds, int32_t[:] order,
+                         long nbuckets) noexcept nogil:
+    # keys < 0 are left out; bounds (zeroed, nbuckets + 1) and order are filled
+    cdef long r, b, n = keys.shape[0]
+    for r in range(n):
+        if keys[r] >= 0:
+            bounds[keys[r] + 1] += 1
+    for b in range(nbuckets):
+        bounds[b + 1] += bounds[b]
+    for r in range(n):
+        b = keys[r]
+        if b >= 0:
+            order[bounds[b]] = <int32_t>r
+            bounds[b] += 1
+    for b in range(nbuckets, 0, -1):
+        bounds[b] = bounds[b - 1]
+    bounds[0] = 0
+
+
 def bucket_rows(const uint32_t[:] lam, double lam0, double dlam, double half_planes,
                 long slab_planes, long nslabs):
-    """Rows by slab bucket: ``(order, bounds)``, a stable counting sort in two passes.
+    """Rows by slab bucket, stable counting sorts: ``(order, bounds, extra, extra_bounds)``.
 
     A row's bucket is 1 + the slab of the lowest plane its drop reaches, clipped to
     ``0 … nslabs + 1`` (0: below the cube, ``nslabs + 1``: above; NaN goes to 0); bucket
-    ``b``'s rows, in file order, are ``order[bounds[b]:bounds[b + 1]]``.
+    ``b``'s rows, in file order, are ``order[bounds[b]:bounds[b + 1]]``. A row whose drop
+    also reaches the next bucket is listed there again, in ``extra[extra_bounds[b + 1]:…]``
+    (drops are shorter than a slab, so never further).
     """
     cdef long n = lam.shape[0], nbuckets = nslabs + 2
-    cdef long r, b
-    cdef double plane
-    buckets_array = np.empty(n, dtype=np.int32)
+    cdef long r, low, high
+    cdef double z
+    keys_array = np.empty(n, dtype=np.int32)
+    spill_array = np.empty(n, dtype=np.int32)
     bounds_array = np.zeros(nbuckets + 1, dtype=np.int64)
-    order_array = np.empty(n, dtype=np.int32)
-    cdef int32_t[:] buckets = buckets_array
-    cdef int64_t[:] bounds = bounds_array
-    cdef int32_t[:] order = order_array
+    extra_bounds_array = np.zeros(nbuckets + 1, dtype=np.int64)
+    cdef int32_t[:] keys = keys_array
+    cdef int32_t[:] spill = spill_array
+    cdef long nextra = 0
     with nogil:
         for r in range(n):
-            plane = floor((_value(lam[r]) - lam0) / dlam - half_planes + 0.5)
-            if not isfinite(plane) or plane < 0:
-                b = 0
+            z = (_value(lam[r]) - lam0) / dlam
+            low = _bucket(floor(z - half_planes + 0.5), slab_planes, nslabs)
+            high = _bucket(floor(z + half_planes + 0.5), slab_planes, nslabs)
+            keys[r] = <int32_t>low
+            if high > low:
+                spill[r] = <int32_t>(low + 1)
+                nextra += 1
             else:
-                b = <long>(plane / slab_planes) + 1
-                if b > nslabs + 1:
-                    b = nslabs + 1
-            buckets[r] = <int32_t>b
-            bounds[b + 1] += 1
-        for b in range(nbuckets):
-            bounds[b + 1] += bounds[b]
-        for r in range(n):
-            b = buckets[r]
-            order[bounds[b]] = <int32_t>r
-            bounds[b] += 1
-        for b in range(nbuckets, 0, -1):
-            bounds[b] = bounds[b - 1]
-        bounds[0] = 0
-    return order_array, bounds_array
+                spill[r] = -1
+    order_array = np.empty(n, dtype=np.int32)
+    extra_array = np.empty(nextra, dtype=np.int32)
+    cdef int32_t[:] order = order_array
+    cdef int32_t[:] extra = extra_array
+    cdef int64_t[:] bounds = bounds_array
+    cdef int64_t[:] extra_bounds = extra_bounds_array
+    with nogil:
+        _counting_sort(keys, bounds, order, nbuckets)
+        _counting_sort(spill, extra_bounds, extra, nbuckets)
+    return order_array, bounds_array, extra_array, extra_bounds_array

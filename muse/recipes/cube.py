@@ -3,9 +3,9 @@
 The cube grid (:class:`CubeGrid`) has 0.2″ spaxels aligned with the pixel-table positions
 (``pix``: one slice pixel = one spaxel) and planes on the 4750 Å + k · 1.25 Å lattice,
 cropped by instrument mode and by ``lambdamin``/``lambdamax``. Each table is indexed once:
-its rows are bucketed by the slab of the lowest plane they reach (a stable radix sort on the
-slab number, 4 bytes per row), so a slab needs the rows of its own bucket and of the one
-before. Slab by slab, every table's rows go through :func:`muse.recipes._resample.accumulate`
+its rows are bucketed by the slab of the lowest plane they reach (a stable counting sort,
+4 bytes per row), rows whose drop also reaches the next slab listed there again, so a slab
+reads only the rows that reach it. Slab by slab, every table's rows go through :func:`muse.recipes._resample.accumulate`
 (reading the mapped big-endian columns directly), the slab is written to the
 :class:`~muse.recipes.cubefile.CubeFile`, the filter images collect their sums and the pages
 read are dropped from the resident set: memory is the indexes plus one slab.
@@ -105,20 +105,24 @@ class CubeGrid:
 
 @dataclass
 class TableIndex:
-    """One table's rows by slab: ``order[bounds[b]:bounds[b + 1]]`` are bucket ``b``'s rows.
-
-    Bucket 0 holds rows below the cube, bucket ``s + 1`` slab ``s``, the last one rows above.
-    ``dispersion`` is the native Å per CCD pixel, ``half_planes`` the drop's half size in planes.
+    """One table's rows by slab bucket (bucket 0 below the cube, ``s + 1`` slab ``s``, the last
+    above): ``order[bounds[b]:bounds[b + 1]]`` start in bucket ``b``,
+    ``extra[extra_bounds[b]:extra_bounds[b + 1]]`` start in the bucket before and reach into
+    ``b``. ``dispersion`` is the native Å per CCD pixel, ``half_planes`` the drop's half size
+    in planes.
     """
 
     order: np.ndarray
     bounds: np.ndarray
+    extra: np.ndarray
+    extra_bounds: np.ndarray
     dispersion: float
     half_planes: float
 
-    def rows(self, slab: int) -> np.ndarray:
-        """The rows that may reach slab ``slab`` (its bucket and the one before)."""
-        return self.order[self.bounds[slab]:self.bounds[slab + 2]]
+    def rows(self, slab: int) -> tuple[np.ndarray, np.ndarray]:
+        """The rows that reach slab ``slab``: those starting in it and those spilling over."""
+        return (self.order[self.bounds[slab + 1]:self.bounds[slab + 2]],
+                self.extra[self.extra_bounds[slab + 1]:self.extra_bounds[slab + 2]])
 
 
 def native_dispersion(table: PixTable) -> float:
@@ -142,11 +146,11 @@ def index_table(table: PixTable, grid: CubeGrid, slab_planes: int, half_planes: 
                 dispersion: float) -> TableIndex:
     """Bucket ``table``'s rows by the slab of the lowest plane their drop reaches."""
     nslabs = -(-grid.nz // slab_planes)
-    order, bounds = _resample.bucket_rows(table.words("lambda"), grid.lambda0, grid.dlambda,
-                                          half_planes, slab_planes, nslabs)
+    order, bounds, extra, extra_bounds = _resample.bucket_rows(
+        table.words("lambda"), grid.lambda0, grid.dlambda, half_planes, slab_planes, nslabs)
     table.release()
-    return TableIndex(order=order, bounds=bounds, dispersion=dispersion,
-                      half_planes=half_planes)
+    return TableIndex(order=order, bounds=bounds, extra=extra, extra_bounds=extra_bounds,
+                      dispersion=dispersion, half_planes=half_planes)
 
 
 class FilterImages:
@@ -224,8 +228,10 @@ def resample_exposure(tables: Sequence[PixTable], indexes: Sequence[TableIndex],
             members = slice(group, group + _TABLES_PER_CALL)
             rows = [index.rows(slab) for index in indexes[members]]
             _resample.accumulate(
-                columns[members], np.array([r.ctypes.data for r in rows], dtype=np.uint64),
-                np.array([r.size for r in rows], dtype=np.int64), *views, grid.x0, grid.y0,
+                columns[members],
+                np.array([[r.ctypes.data for r in pair] for pair in rows], dtype=np.uint64),
+                np.array([[r.size for r in pair] for pair in rows], dtype=np.int64), *views,
+                grid.x0, grid.y0,
                 grid.step_x, grid.step_y, grid.lambda0 + first * grid.dlambda, grid.dlambda,
                 hx, hy, half_planes[members], factor_table[members], grid.lambda0,
                 grid.dlambda, nearest=kernel.nearest, nthreads=nthreads)
