@@ -5,10 +5,11 @@ The cube grid (:class:`CubeGrid`) has 0.2″ spaxels aligned with the pixel-tabl
 cropped by instrument mode and by ``lambdamin``/``lambdamax``. Each table is indexed once:
 its rows are bucketed by the slab of the lowest plane they reach (a stable counting sort,
 4 bytes per row), rows whose drop also reaches the next slab listed there again, so a slab
-reads only the rows that reach it. Slab by slab, every table's rows go through :func:`muse.recipes._resample.accumulate`
-(reading the mapped big-endian columns directly), the slab is written to the
-:class:`~muse.recipes.cubefile.CubeFile`, the filter images collect their sums and the pages
-read are dropped from the resident set: memory is the indexes plus one slab.
+reads only the rows that reach it. Slab by slab, every table's rows go through
+:func:`muse.recipes._resample.accumulate` (reading the mapped big-endian columns directly),
+the slab is written to the :class:`~muse.recipes.cubefile.CubeFile`, the filter images
+collect their sums and the pages read are dropped from the resident set every four tables:
+memory is the indexes (4 bytes per row) plus one slab.
 
 Flux calibration multiplies each row by ``f(λ) = 10²⁰ · 10^(0.4 (k(λ) X − r(λ))) /
 (EXPTIME · Δλ)``: ``r`` ESO's response (STD_RESPONSE, 2.5 log10 of count/s/Å per
@@ -105,8 +106,9 @@ class CubeGrid:
 
 @dataclass
 class TableIndex:
-    """One table's rows by slab bucket (bucket 0 below the cube, ``s + 1`` slab ``s``, the last
-    above): ``order[bounds[b]:bounds[b + 1]]`` start in bucket ``b``,
+    """One table's rows by slab bucket: 0 below the cube, ``s + 1`` slab ``s``, the last above.
+
+    ``order[bounds[b]:bounds[b + 1]]`` start in bucket ``b``,
     ``extra[extra_bounds[b]:extra_bounds[b + 1]]`` start in the bucket before and reach into
     ``b``. ``dispersion`` is the native Å per CCD pixel, ``half_planes`` the drop's half size
     in planes.
