@@ -230,7 +230,9 @@ def test_point_source_flux_position_and_line(drizzle_run):
     good = np.isfinite(line)
     centroid = np.sum(line[good] * wave[window][good]) / np.sum(line[good])
     assert abs(centroid - LINE_LAMBDA) < 0.1 * 1.25
-    image = np.nanmean(data[continuum], axis=0) - BACKGROUND
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the bad slice has no finite plane
+        image = np.nanmean(data[continuum], axis=0) - BACKGROUND
     yy, xx = np.mgrid[:image.shape[0], :image.shape[1]]
     near = (xx - SOURCE_X) ** 2 + (yy - SOURCE_Y) ** 2 <= 36
     x = np.sum(image[near] * xx[near]) / np.sum(image[near])
