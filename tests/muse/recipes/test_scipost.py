@@ -372,3 +372,14 @@ def test_bad_inputs_are_refused_without_products(inputs, tmp_path, case):
     with pytest.raises(RecipeError, match=expected.replace("(", r"\(").replace(")", r"\)")):
         make_scipost(paths, out_dir=out, params=params)
     assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_a_failure_while_resampling_leaves_nothing(inputs, tmp_path):
+    def progress(done, total, what):
+        if what.startswith("planes") and done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        make_scipost(inputs.pixtables, out_dir=tmp_path, progress=progress,
+                     params={"lambdamin": 6000, "lambdamax": 6500}, slab_planes=16)
+    assert list(tmp_path.iterdir()) == []
