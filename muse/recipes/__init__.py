@@ -17,6 +17,7 @@ returns what a data model records about them::
     make_master_flat(raw_paths, master_bias_paths, params, out_dir)   # MASTER_FLAT, TRACE_TABLE
     make_wavecal(arc_paths, master_bias_paths, trace_paths, line_catalog)   # WAVECAL_TABLE
     make_pixtable(object_paths, {"MASTER_BIAS": [...], ...})   # PIXTABLE_OBJECT (first version)
+    make_scipost(pixtables, std_response=r, out_dir=d)  # muse.recipes.scipost: DATACUBE_FINAL
 
 Parameters are ESO's (``muse.recipes.params.BIAS_PARAMETERS``, ``FLAT_PARAMETERS``,
 ``WAVECAL_PARAMETERS``, ``SCIBASIC_PARAMETERS``:
