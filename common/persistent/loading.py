@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Table
 
 from common.database import OBJECT_TABLE
-from common.errors import NotFound
+from common.errors import NotFound, QueryError
 from common.persistent.compiler import QueryCompiler
 from common.persistent.identity import Batch
 from common.persistent.properties import persistent
@@ -35,8 +35,17 @@ from common.persistent.statements import (
 if TYPE_CHECKING:
     from common.persistent.query import Query
 
-__all__ = ["count_query", "dangling_link", "load_attribute", "load_ids", "load_query",
-           "materialise", "resolve_link", "resolve_list"]
+__all__ = [
+    "count_query",
+    "dangling_link",
+    "load_attribute",
+    "load_ids",
+    "load_query",
+    "materialise",
+    "objects_from_rows",
+    "resolve_link",
+    "resolve_list",
+]
 
 _new = object.__new__
 
@@ -90,6 +99,18 @@ def materialise(session: Session, cls: type, rows: Iterable[Any], batch: Batch) 
         for obj in objects:
             freeze(obj)
     return objects
+
+
+def objects_from_rows(cls: type, rows: Sequence[Sequence[Any]]) -> list[Any]:
+    """The objects of concrete class ``cls`` for full rows of its table, in the current session.
+
+    For an upper layer that selects whole rows with a statement of its own (e.g. a ranking the
+    query API cannot express) and wants them as objects in one round trip: the rows must hold
+    every column of ``cls``'s table, in table order.
+    """
+    if cls._meta.table is None:
+        raise QueryError(f"{cls.__name__} is abstract: it has no table of its own")
+    return materialise(current_session(), cls, rows, Batch([row[0] for row in rows]))
 
 
 @contextmanager

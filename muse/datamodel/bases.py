@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 from common.errors import ConfigError, ImmutableError
 from common.process.spec import ProcessSpec
 from muse.datamodel.rules import mean_datetime, night_of, validity_of
-from muse.datamodel.selection import Target, best_calibration_ids
+from muse.datamodel.selection import Target, best_calibrations
 
 __all__ = [
     "CalibrationBehaviour",
@@ -163,7 +163,7 @@ class CalibrationBehaviour(ProductBehaviour):
         Same ``ifu`` and setup values (``DET_READ_CURID=…``), ``moment`` within validity;
         ranked by the parameter set the request uses (``parameters``; default: the reference
         set), then the smallest |night(candidate) − night(moment)|, then the newest
-        ``creation_date``. One SQL statement ranks, one loads. Raises ``cls.NotFound``.
+        ``creation_date``. One SQL statement ranks and loads. Raises ``cls.NotFound``.
         """
         found = cls.select_for_dates([moment], ifu=ifu, parameters=parameters, **setup)[0]
         if found is None:
@@ -174,18 +174,14 @@ class CalibrationBehaviour(ProductBehaviour):
     @classmethod
     def select_for_dates(cls, moments: Iterable[dt.datetime], *, ifu: int | None = None,
                          parameters: Any | None = None, **setup: Any) -> list[Any]:
-        """:meth:`select_for_date` for many times at once: one ranking statement in all.
+        """:meth:`select_for_date` for many times at once: one statement in all.
 
         Returns the best object or None for each moment, in order.
         """
         parameter_class, parameter_hash = cls._request(parameters)
         targets = [Target(moment, ifu, night_of(moment), setup) for moment in moments]
-        ids = best_calibration_ids(cls, targets, parameter_class=parameter_class,
-                                   parameter_hash=parameter_hash, static=cls.is_static)
-        wanted = sorted({object_id for object_id in ids if object_id is not None})
-        loaded = {obj.object_id: obj for obj in cls.object_id.in_(wanted)} if wanted else {}
-        # an object hidden between the two statements counts as not found
-        return [loaded.get(object_id) for object_id in ids]
+        return best_calibrations(cls, targets, parameter_class=parameter_class,
+                                 parameter_hash=parameter_hash, static=cls.is_static)
 
 
 class RawFrameBehaviour:

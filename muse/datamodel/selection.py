@@ -3,12 +3,13 @@
 The public query API filters and orders by attributes; the ranking of DESIGN §4 also needs a
 computed order (the parameter set the request uses first, then the smallest |night(candidate)
 − night(t)|, then the newest ``creation_date``) and one winner per target of a batch. This
-module adds exactly that, in SQLAlchemy Core on the class table, and returns object ids; the
-objects are then loaded through the public ``Cls`` query API (one statement per class).
+module adds exactly that, in SQLAlchemy Core on the class table: the same statement returns
+the winners' whole rows, which :func:`common.persistent.loading.objects_from_rows` turns into
+objects, so a selection is one round trip.
 
 What it uses of the layers below: ``common.database.table_name`` and ``column_name`` (the
-naming rules), the current session's ``database.table(name)`` and ``database.read()``, and
-``ParameterSet.compute_hash()``. Nothing else.
+naming rules), the current session's ``table(name)`` and ``database.read()``,
+``objects_from_rows`` and ``ParameterSet.compute_hash()``. Nothing else.
 
 Selectable = ``is_valid >= 1`` and (``quality_flags == 0`` or ``qc_override``); a nightly
 calibration must have ``t`` in ``[timestamp_start, timestamp_end)``, the requested IFU and the
@@ -41,9 +42,10 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from common.database import column_name, table_name
 from common.errors import QueryError
+from common.persistent.loading import objects_from_rows
 from common.persistent.session import current_session
 
-__all__ = ["Target", "best_calibration_ids", "day_number"]
+__all__ = ["Target", "best_calibrations", "day_number"]
 
 
 class day_number(FunctionElement):
@@ -90,25 +92,26 @@ def _equal(column: ColumnElement[Any], value: Any) -> ColumnElement[bool]:
     return column.is_(None) if value is None else column == value
 
 
-def best_calibration_ids(cls: type, targets: Sequence[Target], *,
-                         parameter_class: type | None, parameter_hash: str,
-                         static: bool) -> list[int | None]:
-    """The id of the best selectable ``cls`` object for each target (None: none), one statement.
+def best_calibrations(cls: type, targets: Sequence[Target], *,
+                      parameter_class: type | None, parameter_hash: str,
+                      static: bool) -> list[Any | None]:
+    """The best selectable ``cls`` object for each target (None: none), in one statement.
 
     ``parameter_class`` and ``parameter_hash`` name the parameter set the request uses;
     candidates made with it rank first (no class: no preference, for ingested calibrations).
     """
     if not targets:
         return []
-    database = current_session().database
-    table = database.table(table_name(cls.__name__))
+    session = current_session()
+    database = session.database
+    table = session.table(table_name(cls.__name__))
     selectable = and_(table.c.is_valid >= 1,
                       or_(table.c.quality_flags == 0, table.c.qc_override == true()))
     if parameter_class is None:
         preference: ColumnElement[Any] = literal(0, Integer())
         source: Any = table
     else:
-        parameters = database.table(table_name(parameter_class.__name__))
+        parameters = session.table(table_name(parameter_class.__name__))
         preference = case((parameters.c.params_hash == parameter_hash, 0), else_=1)
         source = table.outerjoin(parameters, parameters.c.object_id == table.c.parameters)
     branches = []
@@ -136,8 +139,13 @@ def best_calibration_ids(cls: type, targets: Sequence[Target], *,
     rank = func.row_number().over(partition_by=candidates.c.target,
                                   order_by=order).label("rank")
     ranked = select(candidates.c.target, candidates.c.object_id, rank).subquery("ranked")
-    statement = select(ranked.c.target, ranked.c.object_id).where(ranked.c.rank == 1)
+    statement = (select(ranked.c.target, *table.c)
+                 .join_from(ranked, table, table.c.object_id == ranked.c.object_id)
+                 .where(ranked.c.rank == 1)
+                 .order_by(ranked.c.target))
     with database.read() as connection:
-        winners = dict(connection.execute(statement).all())
+        rows = connection.execute(statement).all()
+    objects = objects_from_rows(cls, [tuple(row[1:]) for row in rows])
+    winners = {row[0]: obj for row, obj in zip(rows, objects, strict=True)}
     return [winners.get(index) for index in range(len(targets))]
 
