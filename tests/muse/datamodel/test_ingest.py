@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -211,3 +214,42 @@ def test_static_calibrations_are_valid_from_their_date(db_session, tmp_path):
     assert LineCatalog.select_for_date(dt.datetime(2016, 6, 1)) == old
     refused = ingest_file(write("m.fits", "MASTER_BIAS", None, 4), commit_it=True)
     assert refused.status == "refused" and "'ESO PRO CATG'" in refused.message
+
+
+def _awe(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "AWE_HOME": str(home),
+                   "PYTHONPATH": str(Path(__file__).resolve().parents[3])}
+    return subprocess.run([sys.executable, "-m", "awe.cli", *args], capture_output=True,
+                          text=True, env=environment, timeout=120)
+
+
+def test_cli_ingest_find_retrieve(tmp_path):
+    home = tmp_path / "home"
+    bias = write_raw(tmp_path / "bias.fits", date_obs="2016-03-15T11:30:04.035")
+    flat = write_raw(tmp_path / "flat.fits", date_obs="2016-03-15T12:00:00.000", catg="CALIB",
+                     dpr_type="FLAT,LAMP", tpl="MUSE_wfm_cal_specflat", level=5000)
+    junk = tmp_path / "junk.fits"
+    junk.write_text("not fits")
+    checked = _awe(home, "ingest", str(bias), str(flat), str(junk))
+    assert checked.returncode == 1 and f"{junk}: not a FITS file" in checked.stderr
+    assert "checked" in checked.stdout and "2 checked, 1 refused" in checked.stdout
+    ingested = _awe(home, "ingest", "--commit", str(bias), str(flat))
+    assert ingested.returncode == 0, ingested.stderr
+    assert "2 ingested" in ingested.stdout
+    again = _awe(home, "ingest", "--commit", str(bias))
+    assert again.returncode == 0 and "1 present" in again.stdout
+    found = _awe(home, "find", "RawFlatChip", "ifu=5", "night=2016-03-14")
+    assert found.returncode == 0, found.stderr
+    assert "RawFlatChip" in found.stdout and "1 object(s)" in found.stdout
+    frames = _awe(home, "find", "RawFrame", "do_catg=BIAS")
+    assert "MUSE.2016-03-15T11:30:04.035.fits" in frames.stdout
+    frame_id = frames.stdout.split()[0]
+    out = tmp_path / "out"
+    by_id = _awe(home, "retrieve", frame_id, "--out", str(out))
+    assert by_id.returncode == 0, by_id.stderr
+    fetched = out / "MUSE.2016-03-15T11:30:04.035.fits"
+    assert fetched.read_bytes() == bias.read_bytes()
+    missing = _awe(home, "retrieve", "nothing.fits")
+    assert missing.returncode == 1 and "nothing.fits" in missing.stderr
+    wrong = _awe(home, "find", "RawFrame", "night=yesterday")
+    assert wrong.returncode == 1 and "RawFrame.night: expected a date" in wrong.stderr
