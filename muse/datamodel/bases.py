@@ -9,7 +9,9 @@
 - :class:`CalibrationBehaviour`: validity and ``select_for_date`` / ``select_for_dates``
   (the ranking of DESIGN §4 in one SQL statement, :mod:`muse.datamodel.selection`);
 - :class:`RawFrameBehaviour`: ``chip(n)``, the night rule; :class:`RawChipBehaviour`;
-- :class:`RecipeParameters`: ESO names ↔ attribute names, the reference set.
+- :class:`RecipeParameters`: ESO names ↔ attribute names, the reference set;
+- all of them: ``dependencies()``, ``dependents()``, ``lineage()``
+  (:class:`muse.datamodel.lineage.Lineage`).
 
 The mixins hold no persistent attributes; the generated classes declare them.
 """
@@ -24,6 +26,7 @@ from typing import Any, ClassVar
 
 from common.errors import ConfigError, ImmutableError
 from common.process.spec import ProcessSpec
+from muse.datamodel.lineage import Lineage
 from muse.datamodel.rules import mean_datetime, night_of, validity_of
 from muse.datamodel.selection import Target, best_calibration_ids
 
@@ -69,7 +72,7 @@ class QcThreshold:
                 f"{self.bit})")
 
 
-class Verified:
+class Verified(Lineage):
     """Objects with ``is_valid``, ``quality_flags`` and ``qc_override``."""
 
     qc_keys: ClassVar[Mapping[str, str]] = {}
@@ -188,7 +191,7 @@ class CalibrationBehaviour(ProductBehaviour):
         return [loaded.get(object_id) for object_id in ids]
 
 
-class RawFrameBehaviour:
+class RawFrameBehaviour(Lineage):
     """A raw file: its extensions (``chip(n)``) and the night rule."""
 
     chip_class: ClassVar[type | None] = None
@@ -217,7 +220,7 @@ class RawChipBehaviour(Verified):
     do_category: ClassVar[str | None] = None
 
 
-class RecipeParameters:
+class RecipeParameters(Lineage):
     """A recipe's parameter set: ESO names ↔ attributes, and the reference set."""
 
     recipe: ClassVar[str] = ""

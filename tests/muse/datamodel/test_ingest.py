@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from astropy.io import fits
+from prov.model import ProvDocument
 
 from muse.datamodel import (
     GeometryTable,
@@ -241,6 +242,17 @@ def test_cli_ingest_find_retrieve(tmp_path):
     found = _awe(home, "find", "RawFlatChip", "ifu=5", "night=2016-03-14")
     assert found.returncode == 0, found.stderr
     assert "RawFlatChip" in found.stdout and "1 object(s)" in found.stdout
+    chip_id = found.stdout.split()[0]
+    prov = tmp_path / "chip.prov.json"
+    lineage = _awe(home, "lineage", chip_id, "--prov", str(prov))
+    assert lineage.returncode == 0, lineage.stderr
+    assert lineage.stdout.splitlines()[:2] == [
+        f"RawFlatChip {chip_id} (ifu=5, night=2016-03-14)",
+        f"  RawFlat {int(chip_id, 0) - 5:#018x} MUSE.2016-03-15T12:00:00.000.fits "
+        "(night=2016-03-14)"]
+    document = ProvDocument.deserialize(content=prov.read_text(), format="json")
+    kinds = sorted(record.get_type().localpart for record in document.get_records())
+    assert kinds == ["Activity", "Derivation", "Entity", "Entity", "Generation", "Usage"]
     frames = _awe(home, "find", "RawFrame", "do_catg=BIAS")
     assert "MUSE.2016-03-15T11:30:04.035.fits" in frames.stdout
     frame_id = frames.stdout.split()[0]
