@@ -219,6 +219,29 @@ class RawChipBehaviour(Verified):
 
     do_category: ClassVar[str | None] = None
 
+    @classmethod
+    def of_night(cls, night: dt.date, ifu: int | None = None, *,
+                 selectable_only: bool = True) -> Any:
+        """The query of this class's chips of MuseWise night ``night`` (and IFU ``ifu``).
+
+        By default only selectable chips (valid, unflagged or overridden); ordered by
+        DATE-OBS.
+        """
+        query = cls.night == night
+        if ifu is not None:
+            query = query & (cls.ifu == ifu)
+        if selectable_only:
+            query = query & cls.selectable()
+        return query.order_by(cls.DATE_OBS)
+
+    @classmethod
+    def of_exposure(cls, exposure: str, ifu: int | None = None) -> Any:
+        """The query of the chips of exposure ``exposure`` (ARCFILE without .fits), by IFU."""
+        query = cls.raw_frame.exposure == exposure
+        if ifu is not None:
+            query = query & (cls.ifu == ifu)
+        return query.order_by(cls.ifu)
+
 
 class RecipeParameters(Lineage):
     """A recipe's parameter set: ESO names ↔ attributes, and the reference set."""

@@ -167,11 +167,14 @@ def _inspect_raw(path: Path, raw: RawFile, category: str) -> Inspected:
     values["night"] = night_of(values["DATE_OBS"])
     values["exposure"] = values["ARCFILE"].removesuffix(".fits")
     values["do_catg"] = category
+    if raw.truncated:
+        raise IngestError(f"{path}: expected {N_IFUS} whole CHANnn extensions, found "
+                          f"{len(raw.chips)}{raw.truncated}")
     missing_chips = [extname(ifu) for ifu in range(1, N_IFUS + 1) if ifu not in raw.chips]
-    if missing_chips or raw.truncated:
-        raise IngestError(f"{path}: extensions {', '.join(missing_chips) or 'all whole'}: "
-                          f"expected CHAN01-CHAN{N_IFUS:02d}, found "
-                          f"{', '.join(raw.extnames) or 'none'}{raw.truncated}")
+    if missing_chips:
+        raise IngestError(f"{path}: extensions {', '.join(missing_chips)}: expected "
+                          f"CHAN01-CHAN{N_IFUS:02d}, found "
+                          f"{', '.join(raw.extnames) or 'none'}")
     # every chip whole (location() refuses one the file does not hold) before any work
     locations = [raw.location(ifu) for ifu in raw.ifus()]
     values["primary_size"] = min(location.data_offset - len(location.header_text)
@@ -238,10 +241,13 @@ class IngestResult:
     inspected: Inspected | None = None
 
 
-def _existing(inspected: Inspected) -> Any:
-    base = (generated.RawFrame if issubclass(inspected.cls, generated.RawFrame)
+def _base(inspected: Inspected) -> type:
+    return (generated.RawFrame if issubclass(inspected.cls, generated.RawFrame)
             else generated.StaticCalibration)
-    found = base.checksum == inspected.checksum
+
+
+def _existing(inspected: Inspected) -> Any:
+    found = _base(inspected).checksum == inspected.checksum
     return found[0] if len(found) else None
 
 
@@ -267,6 +273,12 @@ def ingest_file(path: Path | str, *, commit_it: bool = False) -> IngestResult:
     if existing is not None:
         return IngestResult(path, "present", f"already ingested as {existing!r} "
                             f"({existing.filename})", existing, inspected)
+    same_name = _base(inspected).filename == inspected.name
+    if len(same_name):
+        other = same_name[0]
+        return IngestResult(path, "refused", f"{path}: store name {inspected.name}: expected "
+                            f"a new name or the same content, found {other!r} with sha256 "
+                            f"{other.checksum}, the file has {inspected.checksum}")
     if not commit_it:
         return IngestResult(path, "checked", _summary(inspected), None, inspected)
     obj = inspected.cls(**inspected.values)

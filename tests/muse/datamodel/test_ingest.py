@@ -157,8 +157,17 @@ def test_ingest_records_frame_and_chips_and_is_idempotent(db_session, tmp_path):
     assert (chip.DET_CHIP_NAME, chip.DET_OUT1_GAIN, chip.DET_OUT2_RON, chip.DET_OUT3_GAIN) == \
         ("MUSE-CCD07", 1.1, 2.9, None)
     assert len(RawBiasChip.night == dt.date(2016, 4, 30)) == N_IFUS
+    assert list(RawBiasChip.of_night(dt.date(2016, 4, 30), 7)) == [chip]
+    assert list(RawBiasChip.of_exposure(frame.exposure)) == chips
+    chip.set_valid(0, "cosmetic defect")
+    assert list(RawBiasChip.of_night(dt.date(2016, 4, 30), 7)) == []
+    assert list(RawBiasChip.of_night(dt.date(2016, 4, 30), 7, selectable_only=False)) == [chip]
     again = ingest_file(path, commit_it=True)
     assert again.status == "present" and again.obj == frame
+    other = write_raw(tmp_path / "same-arcfile.fits", date_obs="2016-05-01T10:00:00.000",
+                      level=2000)
+    clash = ingest_file(other)
+    assert clash.status == "refused" and f"store name {arcfile}" in clash.message
     assert len(arcfile == RawFrame.ARCFILE) == 1 and len(RawChip.raw_frame == frame) == N_IFUS
 
 
