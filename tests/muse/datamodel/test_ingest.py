@@ -1,4 +1,8 @@
-"""Ingest of raw MUSE files and static calibrations (small FITS files written here)."""
+"""Ingest of raw MUSE files and static calibrations (small FITS files written here).
+
+The database is shared by the tests of a session: each test gives its files DATE-OBS values
+(so ARCFILE names) no other test uses.
+"""
 
 from __future__ import annotations
 
@@ -39,7 +43,7 @@ from muse.layout import N_IFUS
 SHAPE = (8, 10)
 
 
-def write_raw(path: Path, *, date_obs: str = "2016-03-15T11:30:04.035", catg: str = "CALIB",
+def write_raw(path: Path, *, date_obs: str = "2015-02-10T11:30:04.035", catg: str = "CALIB",
               dpr_type: str = "BIAS", tpl: str | None = None, level: int = 1000,
               saturated: int = 0, temperature: float | None = 11.3, drop: tuple[str, ...] = (),
               instrument: str = "MUSE", shape: tuple[int, int] = SHAPE) -> Path:
@@ -121,7 +125,8 @@ def test_raw_qc_flags_saturation_and_temperature(tmp_path):
 
 
 def test_flagged_chips_are_committed_and_selectable_only_when_overridden(db_session, tmp_path):
-    path = write_raw(tmp_path / "sat.fits", saturated=10001, shape=(101, 100))
+    path = write_raw(tmp_path / "sat.fits", date_obs="2015-02-11T10:00:00.000", saturated=10001,
+                     shape=(101, 100))
     frame = ingest_file(path, commit_it=True).obj
     chip = frame.chip(3)
     assert chip.saturated_pixels == 10001
@@ -196,7 +201,7 @@ def test_bad_files_are_refused_naming_the_file(db_session, tmp_path, case, make,
     assert str(path) in results[0].message and reason in results[0].message
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     assert len(RawFrame.checksum == digest) == 0
-    assert not db_session.store.exists("MUSE.2016-03-15T11:30:04.035.fits")
+    assert not db_session.store.exists("MUSE.2015-02-10T11:30:04.035.fits")
 
 
 def test_static_calibrations_are_valid_from_their_date(db_session, tmp_path):
