@@ -18,7 +18,7 @@ from common.persistent.registry import persistent_class
 
 HELP = "list the objects of a class, filtered by ATTR=VALUE"
 KEY_ATTRIBUTES = ("night", "ifu", "extname", "do_catg", "DATE_OBS", "timestamp_start",
-                  "is_valid", "quality_flags", "qc_override")
+                  "is_valid", "quality_flags", "qc_override", "privileges")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

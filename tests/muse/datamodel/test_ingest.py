@@ -248,11 +248,9 @@ def test_cli_ingest_find_retrieve(tmp_path):
     checked = _awe(home, "ingest", str(bias), str(flat), str(junk))
     assert checked.returncode == 1 and f"{junk}: not a FITS file" in checked.stderr
     assert "checked" in checked.stdout and "2 checked, 1 refused" in checked.stdout
-    ingested = _awe(home, "ingest", "--commit", str(bias), str(flat))
+    ingested = _awe(home, "ingest", "--commit", "--privileges", "2", str(bias), str(flat))
     assert ingested.returncode == 0, ingested.stderr
     assert "2 ingested" in ingested.stdout
-    again = _awe(home, "ingest", "--commit", str(bias))
-    assert again.returncode == 0 and "1 present" in again.stdout
     found = _awe(home, "find", "RawFlatChip", "ifu=5", "night=2016-03-14")
     assert found.returncode == 0, found.stderr
     assert "RawFlatChip" in found.stdout and "1 object(s)" in found.stdout
@@ -269,6 +267,7 @@ def test_cli_ingest_find_retrieve(tmp_path):
     assert kinds == ["Activity", "Derivation", "Entity", "Entity", "Generation", "Usage"]
     frames = _awe(home, "find", "RawFrame", "do_catg=BIAS")
     assert "MUSE.2016-03-15T11:30:04.035.fits" in frames.stdout
+    assert "privileges=2" in frames.stdout
     frame_id = frames.stdout.split()[0]
     out = tmp_path / "out"
     by_id = _awe(home, "retrieve", frame_id, "--out", str(out))
