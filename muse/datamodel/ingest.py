@@ -113,27 +113,23 @@ def _raw_qc(raw: RawFile, ifu: int) -> tuple[int, float]:
     if header.get("BITPIX") != 16 or header.get("NAXIS") != 2:
         raise IngestError(f"{where}: keywords 'BITPIX'/'NAXIS': expected 16-bit 2-D raw data, "
                           f"found BITPIX {header.get('BITPIX')!r}, NAXIS {header.get('NAXIS')!r}")
-    bzero = header.get("BZERO", 0)
-    if bzero not in (0, 32768) or header.get("BSCALE", 1) != 1:
-        raise IngestError(f"{where}: keywords 'BZERO'/'BSCALE': expected 32768 (or 0) and 1, "
-                          f"found {bzero!r} and {header.get('BSCALE')!r}")
+    if header.get("BZERO") != 32768 or header.get("BSCALE", 1) != 1:
+        raise IngestError(f"{where}: keywords 'BZERO'/'BSCALE': expected 32768 and 1 (unsigned "
+                          f"16-bit raw data), found {header.get('BZERO')!r} and "
+                          f"{header.get('BSCALE', 1)!r}")
     shape = (header["NAXIS2"], header["NAXIS1"])
     stored = np.memmap(raw.path, dtype=">u2", mode="r", offset=location.data_offset, shape=shape)
-    flip = np.uint16(0x8000 if bzero else 0)
     histogram = np.zeros(1 << 16, dtype=np.int64)
     for start in range(0, shape[0], _QC_ROWS):
-        # BZERO 32768 on int16 is an offset of the sign bit: flip it to get the unsigned value
-        block = np.asarray(stored[start:start + _QC_ROWS]).astype(np.uint16) ^ flip
+        # BZERO 32768 on int16 offsets the sign bit: flipping it gives the unsigned value
+        block = np.asarray(stored[start:start + _QC_ROWS]).astype(np.uint16) ^ np.uint16(0x8000)
         histogram += np.bincount(block.ravel(), minlength=1 << 16)
-    if not bzero:
-        histogram = np.roll(histogram, 1 << 15)  # signed values: -32768 first
-    offset = 0 if bzero else -(1 << 15)
     total = int(histogram.sum())
     cumulative = np.cumsum(histogram)
     low = int(np.searchsorted(cumulative, (total + 1) // 2))
     high = int(np.searchsorted(cumulative, total // 2 + 1))
-    median = (low + high) / 2 + offset
-    saturated = int(histogram[SATURATION_FLAG_LEVEL + 1 - offset:].sum())
+    median = (low + high) / 2
+    saturated = int(histogram[SATURATION_FLAG_LEVEL + 1:].sum())
     return saturated, float(median)
 
 

@@ -46,7 +46,8 @@ SHAPE = (8, 10)
 def write_raw(path: Path, *, date_obs: str = "2015-02-10T11:30:04.035", catg: str = "CALIB",
               dpr_type: str = "BIAS", tpl: str | None = None, level: int = 1000,
               saturated: int = 0, temperature: float | None = 11.3, drop: tuple[str, ...] = (),
-              instrument: str = "MUSE", shape: tuple[int, int] = SHAPE) -> Path:
+              instrument: str = "MUSE", shape: tuple[int, int] = SHAPE,
+              dtype: type = np.uint16) -> Path:
     """A tiny raw MUSE file: a primary header and 24 16-bit CHANnn extensions."""
     primary = fits.Header()
     cards = {"INSTRUME": instrument, "ARCFILE": f"MUSE.{date_obs}.fits", "DATE-OBS": date_obs,
@@ -62,8 +63,8 @@ def write_raw(path: Path, *, date_obs: str = "2015-02-10T11:30:04.035", catg: st
             primary[key] = value
     hdus = [fits.PrimaryHDU(header=primary)]
     for ifu in range(1, N_IFUS + 1):
-        data = np.full(shape, level + ifu, dtype=np.uint16)
-        data.ravel()[:saturated] = 65535
+        data = np.full(shape, level + ifu, dtype=dtype)
+        data.ravel()[:saturated] = np.iinfo(dtype).max
         hdu = fits.ImageHDU(data, name=f"CHAN{ifu:02d}")
         hdu.header["HIERARCH ESO DET CHIP NAME"] = f"MUSE-CCD{ifu:02d}"
         hdu.header["HIERARCH ESO DET OUT1 GAIN"] = 1.1
@@ -188,6 +189,7 @@ BAD = [
     ("not MUSE", lambda p: write_raw(p, instrument="FORS2"), "'INSTRUME': expected 'MUSE'"),
     ("no ARCFILE", lambda p: write_raw(p, drop=("ARCFILE",)), "'ARCFILE'"),
     ("no DPR TECH", lambda p: write_raw(p, drop=("ESO DPR TECH",)), "'ESO DPR TECH'"),
+    ("signed pixels", lambda p: write_raw(p, dtype=np.int16), "[CHAN01]: keywords 'BZERO'"),
 ]
 
 
