@@ -9,10 +9,12 @@
   worker that runs them, not here: recipes are heavy); :mod:`muse.datamodel.extract`: one
   IFU of a raw file as a small FITS file; :mod:`muse.datamodel.products`: an adapter's
   result stored, verified and committed.
+- :mod:`muse.datamodel.ingest`: raw files and static calibrations classified, checked (raw
+  QC) and committed (:mod:`muse.datamodel.keywords` reads the declared FITS keywords);
+  :mod:`muse.datamodel.lineage`: dependencies, dependents, lineage trees and PROV export.
 
 Left out so far: the adapters of WavecalTable, PixTable and DataCube/ImageFov (their classes
-and process specifications exist; ``spec.adapter()`` says the function is missing), the
-ingest rules (DO.CATG classification, raw QC), and lineage.
+and process specifications exist; ``spec.adapter()`` says the function is missing).
 """
 
 from __future__ import annotations

@@ -9,7 +9,9 @@
 - :class:`CalibrationBehaviour`: validity and ``select_for_date`` / ``select_for_dates``
   (the ranking of DESIGN §4 in one SQL statement, :mod:`muse.datamodel.selection`);
 - :class:`RawFrameBehaviour`: ``chip(n)``, the night rule; :class:`RawChipBehaviour`;
-- :class:`RecipeParameters`: ESO names ↔ attribute names, the reference set.
+- :class:`RecipeParameters`: ESO names ↔ attribute names, the reference set;
+- all of them: ``dependencies()``, ``dependents()``, ``lineage()``
+  (:class:`muse.datamodel.lineage.Lineage`).
 
 The mixins hold no persistent attributes; the generated classes declare them.
 """
@@ -24,6 +26,7 @@ from typing import Any, ClassVar
 
 from common.errors import ConfigError, ImmutableError
 from common.process.spec import ProcessSpec
+from muse.datamodel.lineage import Lineage
 from muse.datamodel.rules import mean_datetime, night_of, validity_of
 from muse.datamodel.selection import Target, best_calibrations
 
@@ -69,7 +72,7 @@ class QcThreshold:
                 f"{self.bit})")
 
 
-class Verified:
+class Verified(Lineage):
     """Objects with ``is_valid``, ``quality_flags`` and ``qc_override``."""
 
     qc_keys: ClassVar[Mapping[str, str]] = {}
@@ -184,7 +187,7 @@ class CalibrationBehaviour(ProductBehaviour):
                                  parameter_hash=parameter_hash, static=cls.is_static)
 
 
-class RawFrameBehaviour:
+class RawFrameBehaviour(Lineage):
     """A raw file: its extensions (``chip(n)``) and the night rule."""
 
     chip_class: ClassVar[type | None] = None
@@ -212,8 +215,31 @@ class RawChipBehaviour(Verified):
 
     do_category: ClassVar[str | None] = None
 
+    @classmethod
+    def of_night(cls, night: dt.date, ifu: int | None = None, *,
+                 selectable_only: bool = True) -> Any:
+        """The query of this class's chips of MuseWise night ``night`` (and IFU ``ifu``).
 
-class RecipeParameters:
+        By default only selectable chips (valid, unflagged or overridden); ordered by
+        DATE-OBS.
+        """
+        query = cls.night == night
+        if ifu is not None:
+            query = query & (cls.ifu == ifu)
+        if selectable_only:
+            query = query & cls.selectable()
+        return query.order_by(cls.DATE_OBS)
+
+    @classmethod
+    def of_exposure(cls, exposure: str, ifu: int | None = None) -> Any:
+        """The query of the chips of exposure ``exposure`` (ARCFILE without .fits), by IFU."""
+        query = cls.raw_frame.exposure == exposure
+        if ifu is not None:
+            query = query & (cls.ifu == ifu)
+        return query.order_by(cls.ifu)
+
+
+class RecipeParameters(Lineage):
     """A recipe's parameter set: ESO names ↔ attributes, and the reference set."""
 
     recipe: ClassVar[str] = ""

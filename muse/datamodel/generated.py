@@ -128,6 +128,19 @@ class RawFrame(RawFrameBehaviour, DataObject, abstract=True):
 class RawChip(RawChipBehaviour, DBObject, abstract=True):
     """One CHANnn extension (one IFU) of a raw frame: a byte range of the frame's file."""
 
+    quality_bits = MappingProxyType({"temperature": 0, "saturated": 1})
+    qc_keys = MappingProxyType(
+        {
+            "INS TEMP7 VAL": "INS_TEMP7_VAL",
+            "RAW NSATURATED": "saturated_pixels",
+            "RAW MEDIAN": "median_level",
+        }
+    )
+    qc_thresholds = (
+        QcThreshold("INS TEMP7 VAL", "INS_TEMP7_VAL", "temperature", 0, minimum=0.0, maximum=25.0),
+        QcThreshold("RAW NSATURATED", "saturated_pixels", "saturated", 1, maximum=10000.0),
+    )
+
     raw_frame = persistent("the raw file this extension is in", RawFrame)
     ifu = persistent("IFU 1-24", int)
     extname = persistent("extension name CHANnn", str, fits="EXTNAME", length=16)
@@ -147,12 +160,12 @@ class RawChip(RawChipBehaviour, DBObject, abstract=True):
     DET_OUT2_RON = persistent("read-out noise of port 2 [e-]", float, fits="ESO DET OUT2 RON")
     DET_OUT3_RON = persistent("read-out noise of port 3 [e-]", float, fits="ESO DET OUT3 RON")
     DET_OUT4_RON = persistent("read-out noise of port 4 [e-]", float, fits="ESO DET OUT4 RON")
-    INS_TEMP7_VAL = persistent("IFU temperature [C] (raw QC)", float, fits="ESO INS TEMP7 VAL")
-    saturated_pixels = persistent("pixels at or above saturation (raw QC)", int)
-    median_level = persistent("median of the raw pixels [adu] (raw QC)", float)
     is_valid = persistent("0 invalid, 1 valid, 2 proposed for promotion", int, 1)
     quality_flags = persistent("raw QC flag bits, written once", int, 0)
     qc_override = persistent("accepted despite its QC flags", bool, False)
+    INS_TEMP7_VAL = persistent("IFU temperature (raw QC) [C]", float, fits="ESO INS TEMP7 VAL")
+    saturated_pixels = persistent("pixels above the saturation flag level 65500 adu (raw QC)", int)
+    median_level = persistent("median of the raw pixels (raw QC) [adu]", float)
 
 
 class RawBiasChip(RawChip):

@@ -239,12 +239,16 @@ def _qc(path: Path, element: etree._Element) -> list[QcDecl]:
             raise _fail(path, element.sourceline, f"min= or max= on the threshold of {flag}")
     unit = element.get("unit")
     doc = element.get("doc") + (f" [{unit}]" if unit else "")
+    name, keyword = element.get("name"), element.get("fits")
+    if ranged and (name or keyword):
+        raise _fail(path, element.sourceline, f"no name= or fits= on the ranged QC {template!r}")
     found = []
     for number in _numbers(ranged) if ranged else [None]:
         key = template if number is None else template.replace("{i}", str(number))
         text = doc if number is None else doc.replace(" i", f" {number}")
-        attribute = AttributeDecl(name=qc_attribute(key), kind=element.get("type"), doc=text,
-                                  line=element.sourceline, fits=f"ESO QC {key}")
+        attribute = AttributeDecl(name=name or qc_attribute(key), kind=element.get("type"),
+                                  doc=text, line=element.sourceline,
+                                  fits=keyword or (None if name else f"ESO QC {key}"))
         found.append(QcDecl(key=key, attribute=attribute, unit=unit, thresholds=thresholds))
     return found
 

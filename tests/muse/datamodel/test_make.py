@@ -15,9 +15,7 @@ from muse.datamodel import (
     FlatParameters,
     MasterBias,
     MasterFlat,
-    RawBias,
     RawBiasChip,
-    RawFlat,
     RawFlatChip,
     TraceTable,
 )
@@ -82,9 +80,9 @@ def test_bias_and_flat_adapters_make_products_that_verify(small_night, sqlite_se
                                                           ingest_raw, tmp_path):
     store = sqlite_session.store
     for path in small_night.bias_files:
-        ingest_raw(path, RawBias, [IFU])
+        ingest_raw(path)
     for path in small_night.flat_files:
-        ingest_raw(path, RawFlat, [IFU])
+        ingest_raw(path)
     bias_chips = list((RawBiasChip.ifu == IFU) & (RawBiasChip.night == small_night.night))
     assert len(bias_chips) == len(small_night.bias_files)
     parameters = BiasParameters().commit()

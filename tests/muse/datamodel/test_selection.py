@@ -36,7 +36,8 @@ def _bias(tmp_path, *, night=NIGHT, ifu=5, parameters=None, ron=2.9, curid=1, wi
 
 
 def test_raw_frames_chips_and_links_map(db_session, tmp_path):
-    path = tmp_path / "MUSE.2016-03-15T11:30:04.035.fits"
+    # a name no simulated night has: ingest refuses a name taken by other content
+    path = tmp_path / "MUSE.2016-03-15T11:30:04.999.fits"
     path.write_bytes(b"raw")
     frame = RawBias(ARCFILE=path.name, DATE_OBS=dt.datetime(2016, 3, 15, 11, 30, 4, 35000),
                     night=NIGHT, DET_READ_CURID=1, primary_size=2880, filename=path.name)

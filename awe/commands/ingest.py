@@ -1,0 +1,60 @@
+"""Ingest raw MUSE files and static calibrations: ``awe ingest FILE… [--commit]``.
+
+Without ``--commit`` each file is read, classified (DO.CATG from ``ESO DPR CATG/TYPE/TECH``,
+or the ``ESO PRO CATG`` of a static calibration) and checked, raw QC included, and a line per
+file says what it would become; nothing is stored. With ``--commit`` each good file goes into
+the configured store (a raw file under its ARCFILE name) and its objects are committed. A file
+already ingested (same sha256) is skipped. Bad files are reported and the batch goes on; the
+exit status is 1 when any file was refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from awe.progress import StepProgress
+from common.config import MAX_PRIVILEGES
+from common.persistent import context
+from muse.datamodel.ingest import ingest_files
+
+HELP = "check raw MUSE files and static calibrations, and with --commit ingest them"
+
+
+def _privileges(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_PRIVILEGES:
+        raise argparse.ArgumentTypeError(f"expected a level 1-{MAX_PRIVILEGES}, found {text!r}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Files, ``--commit`` and ``--privileges``."""
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                        help="raw MUSE files (.fits) or static calibrations")
+    parser.add_argument("--commit", action="store_true",
+                        help="store and commit (default: check and report only)")
+    parser.add_argument("--privileges", type=_privileges, default=None, metavar="N",
+                        help="visibility of the new objects: 1 creator, 2 project, 3 all users")
+
+
+def run(args: argparse.Namespace) -> int:
+    """One line per file: ingested, checked, present or refused (with the reason)."""
+    if args.privileges is not None:
+        context.set_privileges(args.privileges)
+    progress = StepProgress(sys.stderr, "awe ingest", "files")
+    results = ingest_files(args.files, commit_it=args.commit, progress=progress)
+    for result in results:
+        if result.status == "refused":  # the message names the file
+            print(f"refused  {result.message}", file=sys.stderr)
+        else:
+            print(f"{result.status:8} {result.path}: {result.message}")
+    refused = sum(result.status == "refused" for result in results)
+    counts = {status: sum(result.status == status for result in results)
+              for status in ("ingested", "checked", "present", "refused")}
+    print(", ".join(f"{count} {status}" for status, count in counts.items() if count))
+    return 1 if refused else 0
