@@ -10,9 +10,9 @@ returns what a data model records about them::
 
     result = make_master_bias(raw_paths, {"combine": "sigclip"}, out_dir, ifus=[5])
     result.files                      # every file written (products and previews)
-    result.ifus[5].qc                 # {'BIAS MASTER1 RON': 2.9, ...}: ESO names without 'ESO QC '
-    result.ifus[5].attributes         # inputs, chip, read-out mode, measured gains and noise
-    result.ifus[5].files              # {'MASTER_BIAS': path, 'PREVIEW': path}
+    result.units[5].qc                # {'BIAS MASTER1 RON': 2.9, ...}: ESO names without 'ESO QC '
+    result.units[5].attributes        # inputs, chip, read-out mode, measured gains and noise
+    result.units[5].files             # {'MASTER_BIAS': path, 'PREVIEW': path}
 
     make_master_flat(raw_paths, master_bias_paths, params, out_dir)   # MASTER_FLAT, TRACE_TABLE
     make_wavecal(arc_paths, master_bias_paths, trace_paths, line_catalog)   # WAVECAL_TABLE

@@ -43,8 +43,8 @@ def test_solution_matches_the_true_dispersion(wavecal_run, truth, small_night):
 
 def test_qc_and_products(wavecal_run, fitsverify, small_night):
     result, out = wavecal_run.result, wavecal_run.out
-    assert set(result.ifus) == {IFU}
-    qc = result.ifus[IFU].qc
+    assert set(result.units) == {IFU}
+    qc = result.units[IFU].qc
     usable = sum(1 for row in fits.getdata(small_night.statics["LINE_CATALOG"], 1)
                  if row["quality"] >= 1)
     for number in (1, 24, 48):
