@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from awe.cli import main
 from common.errors import RecipeError
 from muse.recipes.registry import RecipeInput, get, recipes, register
 
@@ -100,3 +101,22 @@ def test_each_recipe_help_lists_inputs_products_and_parameters(name):
             assert choice in flat
     assert "``" not in text and ":mod:" not in text and "DESIGN" not in text
     assert f"awe recipe {name} {name}.sof" in text
+
+
+def test_set_of_frames_files_are_read_as_esorex_reads_them(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["recipe", "bias", "bias.sof", "--out", "out"]) == 1
+    assert capsys.readouterr().err == ("awe: RecipeError: bias.sof: cannot read the SOF file "
+                                       "([Errno 2] No such file or directory: 'bias.sof')\n")
+    (tmp_path / "bias.sof").write_text("# raw frames\nb1.fits BIAS\nb2.fits\n")
+    assert main(["recipe", "bias", "bias.sof", "--out", "out"]) == 1
+    assert capsys.readouterr().err == ("awe: RecipeError: bias.sof: line 3: expected "
+                                       "'PATH TAG', found 'b2.fits'\n")
+    (tmp_path / "bias.sof").write_text("b1.fits BIAS\nb2.fits BIAS\nflat.fits FLAT\n")
+    assert main(["recipe", "bias", "bias.sof", "--out", "out"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["awe recipe bias: ignoring flat.fits: category FLAT is not an input of this "
+                   "recipe (expected BIAS)",
+                   "awe: RecipeError: recipe muse_bias: expected at least 3 BIAS file(s) (raw "
+                   "bias frames), found 2"]
+    assert not (tmp_path / "out").exists()

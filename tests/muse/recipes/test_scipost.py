@@ -316,14 +316,6 @@ def test_awe_recipe_scipost_with_a_positional_sof(inputs, tmp_path):
 def test_awe_recipe_scipost_counts_its_inputs(inputs, tmp_path):
     process = subprocess.run(
         [sys.executable, "-m", "awe.cli", "recipe", "scipost", *map(str, inputs.pixtables[:23]),
-         "--sof", str(inputs.directory / "missing.sof"), "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=120)
-    assert process.returncode == 1
-    assert process.stderr == f"awe: RecipeError: {inputs.directory / 'missing.sof'}: cannot read " \
-        "the SOF file ([Errno 2] No such file or directory: " \
-        f"'{inputs.directory / 'missing.sof'}')\n"
-    process = subprocess.run(
-        [sys.executable, "-m", "awe.cli", "recipe", "scipost", *map(str, inputs.pixtables[:23]),
          "--out", str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert process.returncode == 1
     assert process.stderr == ("awe: RecipeError: recipe muse_scipost: expected exactly 24 "
