@@ -88,4 +88,5 @@ def test_awe_recipe_wavecal_needs_one_catalogue(small_night, bias_run, flat_run,
                  str(bias_run.out / f"MASTER_BIAS-{IFU:02d}.fits"),
                  str(flat_run.out / f"TRACE_TABLE-{IFU:02d}.fits"), "--out", str(tmp_path)])
     assert code == 1
-    assert "expected one LINE_CATALOG, found 0" in capsys.readouterr().err
+    assert "expected exactly 1 LINE_CATALOG file(s) (the arc line list ESO ships), found 0" \
+        in capsys.readouterr().err
