@@ -48,7 +48,7 @@ paths = sorted(Path(sys.argv[1]).glob("MUSE.*.fits"))
 start = time.perf_counter()
 result = make_master_bias(paths, {"nifu": -1 if int(sys.argv[3]) > 1 else 0}, sys.argv[2],
                           processes=int(sys.argv[3]))
-print(f"recipe {time.perf_counter() - start:.2f} s, {len(result.ifus)} IFUs, "
+print(f"recipe {time.perf_counter() - start:.2f} s, {len(result.units)} IFUs, "
       f"{len(result.files)} files", flush=True)
 """
 

@@ -22,7 +22,6 @@ from pathlib import Path
 
 from common.config import load_config, read_token
 from common.errors import ConfigError, DatabaseError
-from dataserver.client import HttpStore
 from dataserver.protocol import parse_age
 from dataserver.settings import (
     add_release_arguments,
@@ -143,6 +142,9 @@ def _batches(items: list[str], size: int) -> Iterable[list[str]]:
 
 
 def _run_gc(args: argparse.Namespace) -> int:
+    # imported here for start-up speed: the HTTP client stack is slow to load for `awe --help`
+    from dataserver.client import HttpStore
+
     config = load_config()
     server = args.server or (config.dataservers[0] if config.dataservers else None)
     if server is None:

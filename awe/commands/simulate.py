@@ -21,7 +21,6 @@ from pathlib import Path
 
 from awe.progress import StepProgress
 from common.errors import ConfigError
-from muse.layout import FULL, SMALL
 
 HELP = "simulate raw MUSE data (a night of calibrations and science) with a known truth"
 
@@ -69,7 +68,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Simulate the night and print where its files and truth are."""
-    from muse.instrument.night import simulate_night  # loads numpy and astropy
+    # imported here for start-up speed: these load numpy and astropy, which `awe --help` must not
+    from muse.instrument.night import simulate_night
+    from muse.layout import FULL, SMALL
 
     out: Path = args.out
     if out.exists() and not out.is_dir():

@@ -72,6 +72,7 @@ __all__ = [
     "flag_bad_columns",
     "make_master_bias",
     "measure_ron",
+    "run_inputs",
 ]
 
 RECIPE = "muse_bias"
@@ -289,3 +290,11 @@ def make_master_bias(raw_paths: Iterable[Path | str],
     return run_recipe(recipe=RECIPE, categories=(CATG,), ifus=selected, out_dir=Path(out_dir),
                       merged=merged, processes=processes, work=_master_bias_ifu,
                       make_task=make_task, merged_headers=merged_headers, progress=progress)
+
+
+def run_inputs(inputs: Mapping[str, Sequence[Path]], params: Mapping[str, object],
+               out_dir: Path, *, processes: int | None = None,
+               progress: Progress | None = None) -> RecipeResult:
+    """Run muse_bias on files classified by SOF tag (what ``awe recipe bias`` calls)."""
+    return make_master_bias(inputs[RAW_CATG], params, out_dir, processes=processes,
+                            progress=progress)

@@ -83,6 +83,7 @@ __all__ = [
     "TRACE_CATG",
     "calibration_files",
     "make_master_flat",
+    "run_inputs",
 ]
 
 log = logging.getLogger(__name__)
@@ -409,3 +410,10 @@ def make_master_flat(raw_paths: Iterable[Path | str],
                       work=_master_flat_ifu, make_task=make_task,
                       merged_headers=merged_headers, progress=progress)
 
+
+def run_inputs(inputs: Mapping[str, Sequence[Path]], params: Mapping[str, object],
+               out_dir: Path, *, processes: int | None = None,
+               progress: Progress | None = None) -> RecipeResult:
+    """Run muse_flat on files classified by SOF tag (what ``awe recipe flat`` calls)."""
+    return make_master_flat(inputs[RAW_CATG], inputs[BIAS_CATG], params, out_dir,
+                            processes=processes, progress=progress)

@@ -1,9 +1,10 @@
 """The parameters of the recipes: ESO's names, types, defaults and allowed values.
 
 Each recipe has a table of :class:`Parameter` (MUSE-FORMATS §5; ``muse_flat`` adds its tracing
-and normalisation parameters). :func:`resolve` turns user values (Python values or the strings
-of ``--name=value``) into a complete, checked mapping in table order, which is what the recipes
-run with and what goes into the product headers as ``ESO PRO REC1 PARAMi NAME/VALUE``.
+and normalisation parameters, ``muse_scipost`` its resampling ones). :func:`resolve` turns user
+values (Python values or the strings of ``--name=value``) into a complete, checked mapping in
+table order, which is what the recipes run with and what goes into the product headers as
+``ESO PRO REC1 PARAMi NAME/VALUE``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ __all__ = [
     "BIAS_PARAMETERS",
     "FLAT_PARAMETERS",
     "SCIBASIC_PARAMETERS",
+    "SCIPOST_PARAMETERS",
     "WAVECAL_PARAMETERS",
     "Parameter",
     "ParameterValue",
@@ -178,6 +180,28 @@ SCIBASIC_PARAMETERS = _table(
     _NIFU, *_OVERSCAN,
     Parameter("crop", bool, True, "keep only pixels in the useful wavelength range of the "
               "mode (4750-9350 Angstrom nominal)"),
+)
+
+SCIPOST_PARAMETERS = _table(
+    Parameter("resample", str, "drizzle", "resampling kernel: drizzle (drops of pixfrac "
+              "times the input pixel, weighted by overlap) or nearest",
+              choices=("drizzle", "nearest")),
+    Parameter("dx", float, 0.0, "spaxel size along x (arcsec); 0: 0.2 in WFM, 0.025 in NFM",
+              minimum=0.0),
+    Parameter("dy", float, 0.0, "spaxel size along y (arcsec); 0: as dx", minimum=0.0),
+    Parameter("dlambda", float, 0.0, "plane step (Angstrom); 0: 1.25", minimum=0.0),
+    Parameter("pixfrac", str, "0.8,0.8", "drizzle drop size in input pixels: one value for "
+              "all axes, two (spatial, spectral) or three (x, y, spectral)"),
+    Parameter("filter", str, "white", "comma-separated filters for IMAGE_FOV, EXTNAMEs of "
+              "FILTER_LIST; white is built in"),
+    Parameter("skymethod", str, "none", "sky subtraction: none or simple (median of the "
+              "faintest spaxels per plane)", choices=("none", "simple")),
+    Parameter("lambdamin", float, 4000.0, "shortest wavelength used (Angstrom)"),
+    Parameter("lambdamax", float, 10000.0, "longest wavelength used (Angstrom)"),
+    Parameter("skymodel_fraction", float, 0.1, "fraction of the field taken as sky",
+              minimum=0.001, maximum=1.0),
+    Parameter("skymodel_ignore", float, 0.05, "faintest fraction of the field left out of "
+              "the sky", minimum=0.0, maximum=0.9),
 )
 
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Protocol
 
 import numpy as np
 from astropy.io import fits
@@ -48,9 +49,10 @@ __all__ = [
     "PRO_DID",
     "WRITER",
     "BackgroundWriter",
-    "IfuResult",
     "PendingFiles",
+    "RecipeOutcome",
     "RecipeResult",
+    "UnitResult",
     "assemble_merged",
     "chip_keywords",
     "hierarch",
@@ -348,35 +350,72 @@ WRITER = BackgroundWriter()
 
 
 @dataclass(frozen=True)
-class IfuResult:
-    """What a recipe produced for one IFU.
+class UnitResult:
+    """What a recipe produced for one unit: an IFU (per-IFU recipes) or an exposure (scipost).
 
     ``qc`` is keyed by the ESO names without ``ESO QC `` (``'BIAS MASTER1 RON'``);
     ``attributes`` are further values a data model may record (inputs, chip, measured
     gains and noise); ``files`` maps each product category (and ``PREVIEW``) to the file
-    that holds this IFU.
+    that holds this unit.
     """
 
-    ifu: int
+    unit: int | str
     qc: dict[str, float | int]
     attributes: dict[str, object]
     files: dict[str, Path] = field(default_factory=dict)
 
+    @property
+    def ifu(self) -> int:
+        """The IFU number of a per-IFU unit."""
+        if not isinstance(self.unit, int):
+            raise TypeError(f"unit {self.unit!r} is an exposure, not an IFU")
+        return self.unit
+
 
 @dataclass(frozen=True)
 class RecipeResult:
-    """The outcome of a recipe run: every file written, and per IFU its QC and attributes."""
+    """The outcome of a recipe run: every file written, and per unit its files, QC and attributes.
+
+    ``unit_kind`` says what the keys of ``units`` are: ``'IFU'`` (IFU numbers) or
+    ``'exposure'`` (exposure names, the ``DATE-OBS`` of the inputs).
+    """
 
     recipe: str
     files: tuple[Path, ...]
-    ifus: dict[int, IfuResult]
+    units: dict[int | str, UnitResult]
+    unit_kind: str = "IFU"
 
     @property
-    def qc(self) -> dict[int, dict[str, float | int]]:
-        """QC values per IFU."""
-        return {ifu: result.qc for ifu, result in self.ifus.items()}
+    def ifus(self) -> dict[int | str, UnitResult]:
+        """``units`` under the name the per-IFU callers (the data-model adapters) index."""
+        return self.units
 
     @property
-    def attributes(self) -> dict[int, dict[str, object]]:
-        """Attributes per IFU."""
-        return {ifu: result.attributes for ifu, result in self.ifus.items()}
+    def qc(self) -> dict[int | str, dict[str, float | int]]:
+        """QC values per unit."""
+        return {unit: result.qc for unit, result in self.units.items()}
+
+    @property
+    def attributes(self) -> dict[int | str, dict[str, object]]:
+        """Attributes per unit."""
+        return {unit: result.attributes for unit, result in self.units.items()}
+
+
+class RecipeOutcome(Protocol):
+    """What every recipe returns, per-IFU or per-exposure: files, and results keyed by unit."""
+
+    @property
+    def recipe(self) -> str:
+        """ESO's recipe name (``muse_bias``)."""
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """Every file written: products and previews."""
+
+    @property
+    def units(self) -> Mapping[int | str, UnitResult]:
+        """Files, QC and attributes per IFU number or exposure name."""
+
+    @property
+    def unit_kind(self) -> str:
+        """What a unit is: ``'IFU'`` or ``'exposure'``."""

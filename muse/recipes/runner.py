@@ -27,9 +27,9 @@ from muse.recipes.basicproc import release_workspaces
 from muse.recipes.frames import RawFile
 from muse.recipes.products import (
     WRITER,
-    IfuResult,
     PendingFiles,
     RecipeResult,
+    UnitResult,
     assemble_merged,
     preview_name,
     product_name,
@@ -162,6 +162,6 @@ def run_recipe(*, recipe: str, categories: Sequence[str], ifus: Sequence[int], o
         own = {catg: out_dir / product_name(catg, None if merged else output.ifu)
                for catg in categories}
         own["PREVIEW"] = out_dir / preview_name(categories[0], output.ifu)
-        results[output.ifu] = IfuResult(ifu=output.ifu, qc=output.qc,
-                                        attributes=output.attributes, files=own)
-    return RecipeResult(recipe=recipe, files=tuple(files), ifus=results)
+        results[output.ifu] = UnitResult(unit=output.ifu, qc=output.qc,
+                                         attributes=output.attributes, files=own)
+    return RecipeResult(recipe=recipe, files=tuple(files), units=results)

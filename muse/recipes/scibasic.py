@@ -23,7 +23,7 @@ Not supported yet: STD/SKY/ASTROMETRY inputs, ILLUM and TWILIGHT_CUBE correction
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,7 +50,8 @@ from muse.recipes.runner import IfuOutput, Progress, run_recipe, select_ifus
 from muse.recipes.sof import classify_files
 from muse.recipes.wavecal_io import read_trace_table, read_wavecal_table
 
-__all__ = ["CALIBRATIONS", "CATG", "RAW_CATG", "RECIPE", "decode_origin", "make_pixtable"]
+__all__ = ["CALIBRATIONS", "CATG", "RAW_CATG", "RECIPE", "decode_origin", "make_pixtable",
+           "run_inputs"]
 
 RECIPE = "muse_scibasic"
 CATG = "PIXTABLE_OBJECT"
@@ -255,3 +256,11 @@ def make_pixtable(raw_paths: Iterable[Path | str], calibrations: Mapping[str, It
                       out_dir=Path(out_dir), merged=False, processes=processes,
                       work=_pixtable_ifu, make_task=make_task, merged_headers=dict,
                       progress=progress)
+
+
+def run_inputs(inputs: Mapping[str, Sequence[Path]], params: Mapping[str, object],
+               out_dir: Path, *, processes: int | None = None,
+               progress: Progress | None = None) -> RecipeResult:
+    """Run muse_scibasic on files classified by SOF tag (what ``awe recipe scibasic`` calls)."""
+    return make_pixtable(inputs[RAW_CATG], inputs, params, out_dir, processes=processes,
+                         progress=progress)

@@ -31,7 +31,7 @@ import contextlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
+from typing import ClassVar
 
 import numpy as np
 from astropy.io import fits
@@ -59,9 +59,15 @@ from muse.recipes.fluxcal import (
     read_filters,
 )
 from muse.recipes.fov import source_qc, write_fov_preview
-from muse.recipes.params import Parameter, ParameterValue, resolve
+from muse.recipes.params import SCIPOST_PARAMETERS, ParameterValue, resolve
 from muse.recipes.pixtable import PixTable
-from muse.recipes.products import PendingFiles, hierarch, product_header, write_hdus
+from muse.recipes.products import (
+    PendingFiles,
+    UnitResult,
+    hierarch,
+    product_header,
+    write_hdus,
+)
 from muse.recipes.runner import Progress
 
 __all__ = [
@@ -72,6 +78,7 @@ __all__ = [
     "SCIPOST_PARAMETERS",
     "ScipostResult",
     "make_scipost",
+    "run_inputs",
 ]
 
 RECIPE = "muse_scipost"
@@ -80,28 +87,6 @@ CUBE_CATG = "DATACUBE_FINAL"
 IMAGE_CATG = "IMAGE_FOV"
 NFM_SPAXEL_ARCSEC = 0.025
 SLAB_PLANES = 64
-
-SCIPOST_PARAMETERS = MappingProxyType({p.name: p for p in (
-    Parameter("resample", str, "drizzle", "resampling kernel: drizzle (drops of pixfrac "
-              "times the input pixel, weighted by overlap) or nearest",
-              choices=("drizzle", "nearest")),
-    Parameter("dx", float, 0.0, "spaxel size along x (arcsec); 0: 0.2 in WFM, 0.025 in NFM",
-              minimum=0.0),
-    Parameter("dy", float, 0.0, "spaxel size along y (arcsec); 0: as dx", minimum=0.0),
-    Parameter("dlambda", float, 0.0, "plane step (Angstrom); 0: 1.25", minimum=0.0),
-    Parameter("pixfrac", str, "0.8,0.8", "drizzle drop size in input pixels: one value for "
-              "all axes, two (spatial, spectral) or three (x, y, spectral)"),
-    Parameter("filter", str, "white", "comma-separated filters for IMAGE_FOV, EXTNAMEs of "
-              "FILTER_LIST; white is built in"),
-    Parameter("skymethod", str, "none", "sky subtraction: none or simple (median of the "
-              "faintest spaxels per plane)", choices=("none", "simple")),
-    Parameter("lambdamin", float, 4000.0, "shortest wavelength used (Angstrom)"),
-    Parameter("lambdamax", float, 10000.0, "longest wavelength used (Angstrom)"),
-    Parameter("skymodel_fraction", float, 0.1, "fraction of the field taken as sky",
-              minimum=0.001, maximum=1.0),
-    Parameter("skymodel_ignore", float, 0.05, "faintest fraction of the field left out of "
-              "the sky", minimum=0.0, maximum=0.9),
-)})
 
 # card keywords of the input that describe one IFU's table, not the exposure
 _DROP_FROM_INPUT = ("ESO DRS MUSE PIXTABLE", "ESO PRO ", "ESO DET CHIP", "ESO DET OUT",
@@ -113,7 +98,9 @@ class ScipostResult:
     """What ``make_scipost`` wrote: every file, the products by name, QC and attributes.
 
     ``products`` maps ``DATACUBE_FINAL`` and ``IMAGE_FOV <filter>`` / ``PREVIEW <filter>``
-    to their files; ``qc`` is keyed by ESO names without ``ESO QC ``.
+    to their files; ``qc`` is keyed by ESO names without ``ESO QC ``. As every recipe's
+    result (:class:`~muse.recipes.products.RecipeOutcome`) it has one unit, the exposure
+    (its ``DATE-OBS``).
     """
 
     recipe: str
@@ -121,6 +108,18 @@ class ScipostResult:
     products: dict[str, Path]
     qc: dict[str, float | int]
     attributes: dict[str, object] = field(default_factory=dict)
+    unit_kind: ClassVar[str] = "exposure"
+
+    @property
+    def exposure(self) -> str:
+        """The exposure the products are of: the ``DATE-OBS`` of its pixel tables."""
+        return str(self.attributes.get("DATE_OBS", ""))
+
+    @property
+    def units(self) -> dict[int | str, UnitResult]:
+        """The one exposure's files, QC and attributes, keyed by its name."""
+        return {self.exposure: UnitResult(unit=self.exposure, qc=self.qc,
+                                          attributes=self.attributes, files=self.products)}
 
 
 def _pixfrac(text: str) -> tuple[float, float, float]:
@@ -425,3 +424,17 @@ def _run(tables: list[PixTable], params: dict[str, ParameterValue],
         attributes["OBJECT"] = source["OBJECT"]
     return ScipostResult(recipe=RECIPE, files=tuple(files), products=products,
                          qc={key: value for key, value, _ in qc}, attributes=attributes)
+
+
+def run_inputs(inputs: Mapping[str, Sequence[Path]], params: Mapping[str, object],
+               out_dir: Path, *, processes: int | None = None,
+               progress: Progress | None = None) -> ScipostResult:
+    """Run muse_scipost on files classified by SOF tag (what ``awe recipe scipost`` calls)."""
+    del processes  # one exposure runs in this process, on every core
+
+    def first(catg: str) -> Path | None:
+        return next(iter(inputs.get(catg, ())), None)
+
+    return make_scipost(inputs[RAW_CATG], extinct_table=first("EXTINCT_TABLE"),
+                        std_response=first("STD_RESPONSE"), filter_list=first("FILTER_LIST"),
+                        out_dir=out_dir, params=params, progress=progress)

@@ -32,7 +32,7 @@ WAVECAL_RESIDUALS and ARC_RED_LAMP products, and the ``residuals``, ``resample``
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,7 +74,7 @@ from muse.recipes.trace import SliceTrace
 from muse.recipes.wavecal_io import read_line_catalog, read_trace_table, write_residual_preview
 
 __all__ = ["BIAS_CATG", "CATALOG_CATG", "CATG", "RAW_CATG", "RECIPE", "TRACE_CATG",
-           "WLEN", "lamps_on", "make_wavecal"]
+           "WLEN", "lamps_on", "make_wavecal", "run_inputs"]
 
 RECIPE = "muse_wavecal"
 CATG = "WAVECAL_TABLE"
@@ -409,3 +409,11 @@ def make_wavecal(raw_paths: Iterable[Path | str], master_bias: Path | str | Iter
                       merged=merged, processes=processes, work=_wavecal_ifu,
                       make_task=make_task, merged_headers=merged_headers, progress=progress)
 
+
+def run_inputs(inputs: Mapping[str, Sequence[Path]], params: Mapping[str, object],
+               out_dir: Path, *, processes: int | None = None,
+               progress: Progress | None = None) -> RecipeResult:
+    """Run muse_wavecal on files classified by SOF tag (what ``awe recipe wavecal`` calls)."""
+    return make_wavecal(inputs[RAW_CATG], inputs[BIAS_CATG], inputs[TRACE_CATG],
+                        inputs[CATALOG_CATG][0], params, out_dir,
+                        processes=processes, progress=progress)

@@ -22,7 +22,7 @@ def test_one_product_per_ifu_with_preview(bias_run):
     assert names == sorted([f"MASTER_BIAS-{ifu:02d}.fits" for ifu in range(1, N_IFUS + 1)]
                            + [f"MASTER_BIAS-{ifu:02d}.png" for ifu in range(1, N_IFUS + 1)])
     assert not [p for p in bias_run.out.iterdir() if p.name.startswith(".")]
-    result = bias_run.result.ifus[7]
+    result = bias_run.result.units[7]
     assert result.files["MASTER_BIAS"] == bias_run.out / "MASTER_BIAS-07.fits"
     with Image.open(result.files["PREVIEW"]) as preview:
         assert preview.format == "PNG" and min(preview.size) > 100
@@ -41,7 +41,7 @@ def test_level_per_port_within_a_tenth_of_an_adu(bias_run, truth):
 
 def test_read_noise_within_two_percent(bias_run, truth):
     for ifu in range(1, N_IFUS + 1):
-        qc = bias_run.result.ifus[ifu].qc
+        qc = bias_run.result.units[ifu].qc
         for port in truth.ifu(ifu).ports:
             measured = qc[f"BIAS MASTER{port.port} RON"]
             assert measured == pytest.approx(port.ron, rel=0.02), (ifu, port.port)
@@ -57,7 +57,7 @@ def test_hot_columns_found_and_nothing_else(bias_run, truth):
         for column in columns:
             rows = np.flatnonzero(dq[:, column.x - 1] & DEAD_PIXEL) + 1
             assert rows.min() <= column.y_first and rows.max() >= column.y_last
-        assert bias_run.result.ifus[ifu].qc["BIAS MASTER NBADPIX"] == np.count_nonzero(dq)
+        assert bias_run.result.units[ifu].qc["BIAS MASTER NBADPIX"] == np.count_nonzero(dq)
 
 
 def test_stat_is_consistent_with_the_scatter(bias_run, truth):
@@ -79,7 +79,7 @@ def test_stat_is_consistent_with_the_scatter(bias_run, truth):
 
 def test_qc_levels_slopes_and_saturation(bias_run, truth):
     for ifu in (3, 18):
-        qc = bias_run.result.ifus[ifu].qc
+        qc = bias_run.result.units[ifu].qc
         frames = [truth.frame(path) for path in truth.files("BIAS")]
         for port in truth.ifu(ifu).ports:
             n = port.port
@@ -140,7 +140,7 @@ def test_merged_file_in_parallel_equals_per_ifu_files(small_night, bias_run, tmp
     merged = tmp_path / "MASTER_BIAS.fits"
     assert sorted(p.name for p in result.files) == ["MASTER_BIAS-02.png", "MASTER_BIAS-09.png",
                                                     "MASTER_BIAS.fits"]
-    assert result.ifus[9].files["MASTER_BIAS"] == merged
+    assert result.units[9].files["MASTER_BIAS"] == merged
     with fits.open(merged) as hdul:
         assert [hdu.name for hdu in hdul] == ["PRIMARY", "CHAN02.DATA", "CHAN02.DQ",
                                               "CHAN02.STAT", "CHAN09.DATA", "CHAN09.DQ",
@@ -151,7 +151,7 @@ def test_merged_file_in_parallel_equals_per_ifu_files(small_night, bias_run, tmp
         assert hdul[0].header["HIERARCH ESO PRO REC1 PARAM14 VALUE"] == "true"
         data_header = hdul["CHAN09.DATA"].header
         assert data_header["HIERARCH ESO QC BIAS MASTER2 RON"] == pytest.approx(
-            bias_run.result.ifus[9].qc["BIAS MASTER2 RON"])
+            bias_run.result.units[9].qc["BIAS MASTER2 RON"])
         assert data_header["HIERARCH ESO DET CHIP NAME"] == "MUSE-CCD09"
         for ifu in (2, 9):
             data, dq, stat = master(bias_run, ifu)
@@ -169,7 +169,7 @@ def test_merged_file_in_parallel_equals_per_ifu_files(small_night, bias_run, tmp
                                             "zero")])
 def test_parameters_change_the_processing(small_night, truth, tmp_path, params, level):
     result = make_master_bias(small_night.bias_files, {**params, "nifu": 4}, tmp_path)
-    assert list(result.ifus) == [4]
+    assert list(result.units) == [4]
     with fits.open(tmp_path / "MASTER_BIAS-04.fits") as hdul:
         data = hdul["DATA"].data
         header = hdul[0].header
@@ -198,7 +198,7 @@ def test_saturated_pixels_are_flagged_and_left_out(small_night, truth, tmp_path)
                 stored[detector.raw_y(100) - 1, detector.raw_x(120) - 1] = 32767
         raw.append(copy)
     result = make_master_bias(raw, {"nifu": 3}, tmp_path / "out")
-    qc = result.ifus[3].qc
+    qc = result.units[3].qc
     assert [qc[f"BIAS INPUT{i} NSATURATED"] for i in (1, 2, 3)] == [6, 7, 6]
     with fits.open(tmp_path / "out" / "MASTER_BIAS-03.fits") as hdul:
         data, dq = hdul["DATA"].data, hdul["DQ"].data

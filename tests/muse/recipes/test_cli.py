@@ -62,7 +62,7 @@ def test_errors_exit_one_with_the_message(small_night, tmp_path, capsys):
                    str(tmp_path)])
     captured = capsys.readouterr()
     assert status == 1
-    assert "awe: RecipeError: recipe muse_bias: expected at least 3 BIAS frames, found 2" \
+    assert "awe: RecipeError: recipe muse_bias: expected at least 3 BIAS file(s)" \
         in captured.err
     assert main(["recipe", "bias", "--out", str(tmp_path)]) == 1
     assert "no input files" in capsys.readouterr().err

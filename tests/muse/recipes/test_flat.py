@@ -69,7 +69,7 @@ def test_trace_table_layout(flat_run, fitsverify):
                     "SLICE48 MAXSLOPE", "SLICE3 WIDTH", "SLICE46 WIDTH", "WIDTHS MEDIAN",
                     "GAPS MIN", "GAPS STDEV"):
             assert f"HIERARCH ESO QC TRACE {key}" in header
-        layout = flat_run.result.ifus[11]
+        layout = flat_run.result.units[11]
         assert header["HIERARCH ESO QC TRACE GAPS MEDIAN"] == pytest.approx(3.0, abs=0.2)
         assert layout.qc["TRACE WIDTHS MEDIAN"] == pytest.approx(8.0, abs=0.2)
     fitsverify(path)
@@ -94,7 +94,7 @@ def test_normalised_flat_within_one_percent(flat_run, truth):
 
 
 def test_flat_qc_and_headers(flat_run, small_night, truth, fitsverify):
-    qc = flat_run.result.ifus[6].qc
+    qc = flat_run.result.units[6].qc
     for number in range(1, 6):
         for name in ("MEDIAN", "MEAN", "STDEV", "MIN", "MAX"):
             assert f"FLAT INPUT{number} {name}" in qc
@@ -107,7 +107,7 @@ def test_flat_qc_and_headers(flat_run, small_night, truth, fitsverify):
         inside = truth_mask(truth, 6, data.shape) > 0
         assert np.mean(slices) == pytest.approx(float(data[inside & (dq == 0)].mean()),
                                                 rel=0.01)
-    attributes = flat_run.result.ifus[6].attributes
+    attributes = flat_run.result.units[6].attributes
     assert attributes["gain_from_flats"] == pytest.approx(attributes["gain"], rel=0.05)
     assert attributes["master_bias"] == "MASTER_BIAS-06.fits"
     path = flat_run.out / "MASTER_FLAT-06.fits"
@@ -125,7 +125,7 @@ def test_flat_qc_and_headers(flat_run, small_night, truth, fitsverify):
 def test_merged_flat_from_merged_bias(small_night, flat_run, tmp_path, fitsverify):
     bias = make_master_bias(small_night.bias_files, out_dir=tmp_path / "bias", ifus=[1, 20],
                             merge=True)
-    result = make_master_flat(small_night.flat_files, bias.ifus[1].files["MASTER_BIAS"],
+    result = make_master_flat(small_night.flat_files, bias.units[1].files["MASTER_BIAS"],
                               {"merge": True}, tmp_path / "flat", ifus=[20, 1])
     with fits.open(tmp_path / "flat" / "TRACE_TABLE.fits") as hdul:
         assert [hdu.name for hdu in hdul] == ["PRIMARY", "CHAN01", "CHAN20"]
@@ -139,7 +139,7 @@ def test_merged_flat_from_merged_bias(small_night, flat_run, tmp_path, fitsverif
         assert [hdu.name for hdu in hdul][1:4] == ["CHAN01.DATA", "CHAN01.DQ", "CHAN01.STAT"]
         with fits.open(flat_run.out / "MASTER_FLAT-01.fits") as single:
             np.testing.assert_array_equal(hdul["CHAN01.DATA"].data, single["DATA"].data)
-    assert result.ifus[20].files["TRACE_TABLE"] == tmp_path / "flat" / "TRACE_TABLE.fits"
+    assert result.units[20].files["TRACE_TABLE"] == tmp_path / "flat" / "TRACE_TABLE.fits"
     fitsverify(merged)
     fitsverify(tmp_path / "flat" / "TRACE_TABLE.fits")
 
@@ -184,7 +184,7 @@ def test_flat_flags_no_good_pixel_of_a_falling_lamp(flat_run, bias_run, truth):
 def test_normalised_by_the_mean_of_the_whole_ccd(flat_run):
     """DATA is the combined flat over QC FLAT MASTER MEAN; INTFLUX its sum (MUSE-FORMATS §8)."""
     for ifu in (1, 12, 24):
-        result = flat_run.result.ifus[ifu]
+        result = flat_run.result.units[ifu]
         qc = result.qc
         with fits.open(flat_run.out / f"MASTER_FLAT-{ifu:02d}.fits") as hdul:
             data = hdul["DATA"].data.astype(np.float64)

@@ -52,6 +52,6 @@ def test_only_the_requested_ifus_are_needed(five_biases, tmp_path, capsys):
     assert status == 0, capsys.readouterr().err
     assert sorted(p.name for p in (tmp_path / "a").glob("*.fits")) == ["MASTER_BIAS-18.fits"]
     result = make_master_bias(five_biases, out_dir=tmp_path / "b", ifus=[2, 17])
-    assert sorted(result.ifus) == [2, 17]
+    assert sorted(result.units) == [2, 17]
     with pytest.raises(RecipeError, match=f"{five_biases[0]}: extension CHAN20"):
         make_master_bias(five_biases, out_dir=tmp_path / "c", ifus=[2, 20])

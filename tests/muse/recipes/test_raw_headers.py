@@ -68,7 +68,7 @@ def test_eso_card_layouts_are_read_as_the_standard_says(eso_cards, small_night, 
         assert np.array_equal(chip.values(everything), hdul["CHAN06"].data)
     result = make_master_bias([eso_cards, *small_night.bias_files[1:3]], out_dir=tmp_path / "o",
                               ifus=[5, 6])
-    assert sorted(result.ifus) == [5, 6]
+    assert sorted(result.units) == [5, 6]
 
 
 def cut_positions(path: Path) -> list[tuple[int, str]]:

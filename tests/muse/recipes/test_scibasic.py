@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
+from awe.cli import main
 from common.errors import RecipeError
 from muse.instrument.fieldmap import FieldMap
 from muse.instrument.light import LightSources
@@ -40,6 +41,22 @@ def test_pixtable_layout(pixtable, fitsverify):
         assert header["HIERARCH ESO DRS MUSE PIXTABLE EXP1 LAST"] == hdul[1].data.shape[0] - 1
         wavelength = hdul["LAMBDA"].data[:, 0]
         assert wavelength.min() >= 4750 and wavelength.max() <= 9350
+
+
+def test_awe_recipe_scibasic_from_a_positional_sof(pixtable, small_night, tmp_path, capsys):
+    _, made, calibrations = pixtable
+    sof = tmp_path / "scibasic.sof"
+    sof.write_text("".join(f"{path} {catg}\n" for catg, paths in calibrations.items()
+                           for path in paths))
+    out = tmp_path / "out"
+    assert main(["recipe", "scibasic", str(sof), *map(str, small_night.object_files),
+                 "--nifu", str(IFU), "--out", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [str(out / made.name),
+                     f"muse_scibasic: 1 IFU(s), 1 product file(s) and 1 preview(s) in {out}"]
+    with fits.open(out / made.name) as again, fits.open(made) as reference:
+        for name in ("XPOS", "YPOS", "LAMBDA", "DATA", "DQ", "ORIGIN"):
+            np.testing.assert_array_equal(again[name].data, reference[name].data)
 
 
 def test_pixels_sit_where_the_truth_puts_them(pixtable, small_night, truth):

@@ -9,6 +9,8 @@ spaxels must stay empty.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -279,6 +281,47 @@ def test_fov_images_are_the_cube_collapsed_with_the_filters(drizzle_run, filter_
         np.testing.assert_allclose(image, expected, rtol=1e-4, atol=1e-3)
     assert result.products["PREVIEW white"].stat().st_size > 5000
     assert result.qc["SCIPOST NDET"] == 1
+    # the same values as every recipe's result: one unit, the exposure
+    assert result.unit_kind == "exposure" and list(result.units) == [DATE_OBS]
+    exposure = result.units[DATE_OBS]
+    assert exposure.files["DATACUBE_FINAL"] == out / "DATACUBE_FINAL.fits"
+    assert exposure.qc == result.qc and exposure.attributes["DATE_OBS"] == DATE_OBS
+
+
+def test_awe_recipe_scipost_with_a_positional_sof(inputs, tmp_path):
+    sof = tmp_path / "scipost.sof"
+    sof.write_text(f"# calibrations without ESO PRO CATG are tagged here\n"
+                   f"{inputs.response} STD_RESPONSE\n{inputs.extinction} EXTINCT_TABLE\n")
+    out = tmp_path / "out"
+    process = subprocess.run(
+        [sys.executable, "-m", "awe.cli", "recipe", "scipost", str(sof),
+         *map(str, inputs.pixtables), "--out", str(out), "--resample=nearest",
+         "--lambdamin=6500", "--lambdamax=6700"], capture_output=True, text=True, timeout=300)
+    assert process.returncode == 0, process.stderr
+    lines = process.stdout.splitlines()
+    assert lines[:2] == [str(out / "DATACUBE_FINAL.fits"), str(out / "IMAGE_FOV_0001.fits")]
+    assert lines[-1] == f"muse_scipost: 1 exposure(s), 2 product file(s) and 1 preview(s) in {out}"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "DATACUBE_FINAL.fits", "IMAGE_FOV_0001.fits", "IMAGE_FOV_0001.png"]
+    head, data_header, data, _ = read_cube(out / "DATACUBE_FINAL.fits")
+    assert head["HIERARCH ESO PRO CATG"] == "DATACUBE_FINAL"
+    assert data_header["BUNIT"] == "10**(-20)*erg/s/cm**2/Angstrom"  # the response was used
+    assert data_header["CRVAL3"] == pytest.approx(6500.0, abs=1.25) and data.shape[0] < 200
+    calibrations = {head[f"HIERARCH ESO PRO REC1 CAL{n} CATG"] for n in (1, 2)}
+    assert calibrations == {"STD_RESPONSE", "EXTINCT_TABLE"}
+    with fits.open(out / "IMAGE_FOV_0001.fits") as hdul:
+        assert hdul[0].header["HIERARCH ESO PRO CATG"] == "IMAGE_FOV"
+
+
+def test_awe_recipe_scipost_counts_its_inputs(inputs, tmp_path):
+    process = subprocess.run(
+        [sys.executable, "-m", "awe.cli", "recipe", "scipost", *map(str, inputs.pixtables[:23]),
+         "--out", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert process.returncode == 1
+    assert process.stderr == ("awe: RecipeError: recipe muse_scipost: expected exactly 24 "
+                              "PIXTABLE_OBJECT file(s) (the pixel tables of IFUs 1-24 of one "
+                              "exposure), found 23\n")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_mpdaf_reads_the_products(drizzle_run, inputs):

@@ -43,8 +43,8 @@ def test_solution_matches_the_true_dispersion(wavecal_run, truth, small_night):
 
 def test_qc_and_products(wavecal_run, fitsverify, small_night):
     result, out = wavecal_run.result, wavecal_run.out
-    assert set(result.ifus) == {IFU}
-    qc = result.ifus[IFU].qc
+    assert set(result.units) == {IFU}
+    qc = result.units[IFU].qc
     usable = sum(1 for row in fits.getdata(small_night.statics["LINE_CATALOG"], 1)
                  if row["quality"] >= 1)
     for number in (1, 24, 48):
@@ -88,4 +88,23 @@ def test_awe_recipe_wavecal_needs_one_catalogue(small_night, bias_run, flat_run,
                  str(bias_run.out / f"MASTER_BIAS-{IFU:02d}.fits"),
                  str(flat_run.out / f"TRACE_TABLE-{IFU:02d}.fits"), "--out", str(tmp_path)])
     assert code == 1
-    assert "expected one LINE_CATALOG, found 0" in capsys.readouterr().err
+    assert "expected exactly 1 LINE_CATALOG file(s) (the arc line list ESO ships), found 0" \
+        in capsys.readouterr().err
+
+
+def test_awe_recipe_wavecal_makes_what_make_wavecal_makes(small_night, bias_run, flat_run,
+                                                          wavecal_run, tmp_path, capsys):
+    sof = tmp_path / "wavecal.sof"
+    sof.write_text(f"{small_night.statics['LINE_CATALOG']} LINE_CATALOG\n")
+    out = tmp_path / "out"
+    assert main(["recipe", "wavecal", *map(str, small_night.arc_files), str(sof),
+                 str(bias_run.out / f"MASTER_BIAS-{IFU:02d}.fits"),
+                 str(flat_run.out / f"TRACE_TABLE-{IFU:02d}.fits"), "--nifu", str(IFU),
+                 "--out", str(out)]) == 0
+    name = f"WAVECAL_TABLE-{IFU:02d}.fits"
+    assert capsys.readouterr().out.splitlines() == [
+        str(out / name), f"muse_wavecal: 1 IFU(s), 1 product file(s) and 1 preview(s) in {out}"]
+    with fits.open(out / name) as again, fits.open(wavecal_run.out / name) as reference:
+        assert again[1].columns.names == reference[1].columns.names
+        for column in reference[1].columns.names:
+            np.testing.assert_array_equal(again[1].data[column], reference[1].data[column])
