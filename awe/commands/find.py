@@ -12,9 +12,7 @@ import argparse
 import datetime as dt
 from typing import Any
 
-import muse.datamodel  # noqa: F401 - registers the MUSE classes
 from common.errors import QueryError
-from common.persistent.registry import persistent_class
 
 HELP = "list the objects of a class, filtered by ATTR=VALUE"
 KEY_ATTRIBUTES = ("night", "ifu", "extname", "do_catg", "DATE_OBS", "timestamp_start",
@@ -54,6 +52,10 @@ def _value(cls: type, name: str, text: str) -> Any:
 
 def build_query(cls_name: str, conditions: list[str]) -> Any:
     """The query of ``awe find``: ``cls_name`` with each ``ATTR=VALUE`` as an equality."""
+    # lazy for start-up speed: `awe --help` imports every command module
+    import muse.datamodel  # noqa: F401 - registers the MUSE classes
+    from common.persistent.registry import persistent_class
+
     try:
         cls = persistent_class(cls_name)
     except LookupError as exc:

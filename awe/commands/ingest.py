@@ -16,8 +16,6 @@ from pathlib import Path
 
 from awe.progress import StepProgress
 from common.config import MAX_PRIVILEGES
-from common.persistent import context
-from muse.datamodel.ingest import ingest_files
 
 HELP = "check raw MUSE files and static calibrations, and with --commit ingest them"
 
@@ -44,6 +42,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """One line per file: ingested, checked, present or refused (with the reason)."""
+    # lazy for start-up speed: `awe --help` imports every command module
+    from common.persistent import context
+    from muse.datamodel.ingest import ingest_files
+
     if args.privileges is not None:
         context.set_privileges(args.privileges)
     progress = StepProgress(sys.stderr, "awe ingest", "files")

@@ -11,8 +11,6 @@ import argparse
 from pathlib import Path
 
 from awe.commands.retrieve import find_data_object
-from common.persistent import DBObject
-from muse.datamodel.lineage import to_prov
 
 HELP = "show the lineage of an object down to its raw data (optionally as PROV-JSON)"
 
@@ -28,6 +26,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the tree; write the PROV-JSON file when asked."""
+    # lazy for start-up speed: `awe --help` imports every command module
+    from common.persistent import DBObject
+    from muse.datamodel.lineage import to_prov
+
     if args.what.isdigit() or args.what.lower().startswith("0x"):
         obj = DBObject.get(args.what)
     else:

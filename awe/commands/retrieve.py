@@ -10,9 +10,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-import muse.datamodel  # noqa: F401 - registers the MUSE classes
 from common.errors import NotFound
-from common.persistent import DataObject
 
 HELP = "fetch the file of an object (by id or file name) from the store, verified"
 
@@ -26,6 +24,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def find_data_object(what: str) -> Any:
     """The DataObject with id ``what`` (decimal or hex) or file name ``what``."""
+    # lazy for start-up speed: `awe --help` imports every command module
+    import muse.datamodel  # noqa: F401 - registers the MUSE classes
+    from common.persistent import DataObject
+
     if what.isdigit() or what.lower().startswith("0x"):
         return DataObject.get(what)
     found = DataObject.filename == what
