@@ -280,3 +280,36 @@ def test_cli_ingest_find_retrieve(tmp_path):
     assert missing.returncode == 1 and "nothing.fits" in missing.stderr
     wrong = _awe(home, "find", "RawFrame", "night=yesterday")
     assert wrong.returncode == 1 and "RawFrame.night: expected a date" in wrong.stderr
+
+
+def test_cli_ingest_and_retrieve_through_a_data_server(tmp_path, start_server, python):
+    from dataserver.tokens import hash_token
+
+    users = tmp_path / "users"
+    users.write_text(f"alice {hash_token('alice-token')}\n")
+    server = start_server([python, "-m", "dataserver", "--root", str(tmp_path / "server"),
+                           "--port", "0", "--min-free", "0", "--tokens", str(users)])
+    token_file = tmp_path / "alice-token"
+    token_file.write_text("alice-token\n")
+    home = tmp_path / "home"
+    bias = write_raw(tmp_path / "bias.fits", date_obs="2016-03-15T11:30:04.035")
+    environment = {"AWE_DATASERVERS": server.url, "AWE_STORE_TOKEN_FILE": str(token_file)}
+
+    def awe(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "awe.cli", *args], capture_output=True,
+                              text=True, timeout=120,
+                              env={**os.environ, "AWE_HOME": str(home), **environment,
+                                   "PYTHONPATH": str(Path(__file__).resolve().parents[3])})
+
+    ingested = awe("ingest", "--commit", str(bias))
+    assert ingested.returncode == 0, ingested.stderr
+    name = "MUSE.2016-03-15T11:30:04.035.fits"
+    assert (tmp_path / "server" / "files").exists()
+    assert list((tmp_path / "server" / "files").rglob(name)), "the file is on the data server"
+    assert not (home / "store").exists(), "nothing went to the local store"
+    found = awe("find", "RawFrame", f"filename={name}")
+    assert found.returncode == 0 and "1 object(s)" in found.stdout, found.stderr
+    out = tmp_path / "out"
+    fetched = awe("retrieve", name, "--out", str(out))
+    assert fetched.returncode == 0, fetched.stderr
+    assert (out / name).read_bytes() == bias.read_bytes()
