@@ -12,7 +12,7 @@ import pytest
 import muse.datamodel as datamodel
 from common.errors import ConfigError
 from common.persistent import ParameterSet
-from common.process.spec import ProcessSpec
+from common.process.spec import ProcessSpec, load_adapter
 from muse.datamodel import generate
 from muse.datamodel.rules import mean_datetime, night_of, validity_of
 from muse.recipes.params import BIAS_PARAMETERS, FLAT_PARAMETERS
@@ -158,10 +158,11 @@ def test_every_process_spec_is_complete():
 
 
 def test_adapters_resolve_or_say_they_are_missing():
-    assert callable(datamodel.MasterBias.__process__.adapter())
-    assert callable(datamodel.MasterFlat.__process__.adapter())
-    with pytest.raises(ConfigError, match="muse.datamodel.make has no function wavecal_table"):
-        datamodel.WavecalTable.__process__.adapter()
+    for cls in (datamodel.MasterBias, datamodel.MasterFlat, datamodel.WavecalTable,
+                datamodel.PixTable, datamodel.DataCube, datamodel.ImageFov):
+        assert callable(cls.__process__.adapter())
+    with pytest.raises(ConfigError, match="muse.datamodel.make has no function no_such"):
+        load_adapter("muse.datamodel.make:no_such")
 
 
 @pytest.mark.parametrize(("cls", "table"), [
