@@ -105,6 +105,7 @@ class ServerProcess:
     process: subprocess.Popen[str]
     port: int
     output: list[str]
+    collector: threading.Thread
 
     @property
     def url(self) -> str:
@@ -112,7 +113,11 @@ class ServerProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def stop(self, timeout: float = 10.0) -> int:
-        """Terminate the process (kill it if it does not stop); return its exit code."""
+        """Terminate the process (kill it if it does not stop); return its exit code.
+
+        The output pipe is drained and closed, so no open pipe is left for the garbage
+        collector to report as a ResourceWarning during some later test.
+        """
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -120,7 +125,15 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout)
+        _close_output(self.process, self.collector, timeout)
         return self.process.returncode
+
+
+def _close_output(process: subprocess.Popen[str], collector: threading.Thread,
+                  timeout: float) -> None:
+    collector.join(timeout)
+    if process.stdout is not None and not collector.is_alive():
+        process.stdout.close()
 
 
 def launch_server(argv: list[str], *, env: dict[str, str] | None = None,
@@ -147,18 +160,22 @@ def launch_server(argv: list[str], *, env: dict[str, str] | None = None,
                 ready.set()
         ready.set()
 
-    threading.Thread(target=collect, daemon=True).start()
+    collector = threading.Thread(target=collect, daemon=True)
+    collector.start()
     deadline = time.monotonic() + timeout
     while not ready.wait(0.1):
         if time.monotonic() > deadline:
             process.kill()
+            process.wait(5)
+            _close_output(process, collector, 5)
             raise RuntimeError(f"{argv}: no 'listening on PORT' within {timeout} s; "
                                f"output: {''.join(output)}")
     if not port:
         process.wait(5)
+        _close_output(process, collector, 5)
         raise RuntimeError(f"{argv}: exited with {process.returncode} before listening; "
                            f"output: {''.join(output)}")
-    return ServerProcess(process, port[0], output)
+    return ServerProcess(process, port[0], output, collector)
 
 
 @pytest.fixture

@@ -60,6 +60,7 @@ def test_kill_9_of_the_client_mid_upload(cluster, python, tmp_path, raw):
     finally:
         client.kill()
         client.wait()
+        client.stdout.close()
     wait_for(lambda: server.temp_files() == [], "the server kept the partial upload")
     head = raw(server.url, "HEAD", f"/files/{NAME}",
                {"Authorization": f"Bearer {cluster.tokens.alice}"})

@@ -39,5 +39,6 @@ def test_a_lock_held_past_the_busy_timeout_names_the_file_and_the_holder(tmp_pat
     finally:
         holder.stdin.close()
         holder.wait(timeout=30)
+        holder.stdout.close()
         database.dispose()
     register_site(database, 5, "five")
