@@ -6,7 +6,8 @@
 - :class:`ProductBehaviour`: QC values in (``set_qc``), ``verify()`` sets ``quality_flags``
   from the XML thresholds once, before commit (store → verify → commit);
   ``set_observation()`` sets the observation date and night from the raw inputs;
-- :class:`CalibrationBehaviour`: validity and ``select_for_date`` / ``select_for_dates``
+- :class:`CalibrationBehaviour`: validity and ``select_for_date`` / ``select_for_dates`` /
+  ``select_for_targets``
   (the ranking of DESIGN §4 in one SQL statement, :mod:`muse.datamodel.selection`);
 - :class:`RawFrameBehaviour`: ``chip(n)``, the night rule; :class:`RawChipBehaviour`;
 - :class:`RecipeParameters`: ESO names ↔ attribute names, the reference set;
@@ -181,9 +182,22 @@ class CalibrationBehaviour(ProductBehaviour):
 
         Returns the best object or None for each moment, in order.
         """
+        return cls.select_for_targets([(moment, ifu, setup) for moment in moments],
+                                      parameters=parameters)
+
+    @classmethod
+    def select_for_targets(cls, targets: Iterable[tuple[dt.datetime, int | None,
+                                                         Mapping[str, Any]]], *,
+                           parameters: Any | None = None) -> list[Any]:
+        """:meth:`select_for_date` for many ``(moment, ifu, setup)`` targets: one statement.
+
+        Each target has its own time, IFU (None: any) and setup values
+        (``{"DET_READ_CURID": 1}``); returns the best object or None for each, in order.
+        """
         parameter_class, parameter_hash = cls._request(parameters)
-        targets = [Target(moment, ifu, night_of(moment), setup) for moment in moments]
-        return best_calibrations(cls, targets, parameter_class=parameter_class,
+        requests = [Target(moment, ifu, night_of(moment), dict(setup))
+                    for moment, ifu, setup in targets]
+        return best_calibrations(cls, requests, parameter_class=parameter_class,
                                  parameter_hash=parameter_hash, static=cls.is_static)
 
 

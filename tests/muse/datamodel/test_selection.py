@@ -133,3 +133,44 @@ def test_static_calibration_newest_start_wins(db_session, tmp_path):
     assert ExtinctTable.select_for_date(dt.datetime(2015, 6, 1)) is tables[0]
     with pytest.raises(ExtinctTable.NotFound):
         ExtinctTable.select_for_date(dt.datetime(2014, 6, 1))
+
+
+def test_a_batch_of_mixed_ifus_and_setups_is_one_statement(db_session, tmp_path,
+                                                           assert_query_count):
+    ifus = (14, 15, 16)
+    products = [_bias(tmp_path, ifu=ifu, night=NIGHT + dt.timedelta(days), curid=curid)
+                for ifu in ifus for days in range(2) for curid in (1, 2)]
+    commit(*products)
+    BiasParameters().commit()
+    targets = [(dt.datetime.combine(NIGHT + dt.timedelta(days + 1), dt.time(3)), ifu,
+                {"DET_READ_CURID": curid})
+               for ifu in ifus for days in range(2) for curid in (1, 2)]
+    targets.append((T, 17, {"DET_READ_CURID": 1}))  # an IFU without a master bias
+    with assert_query_count(1):
+        found = MasterBias.select_for_targets(targets)
+    assert found == [*products, None]
+    one_by_one = [MasterBias.select_for_dates([moment], ifu=ifu, **setup)[0]
+                  for moment, ifu, setup in targets]
+    assert found == one_by_one
+
+
+def test_the_nearest_night_beats_a_newer_product_of_another_night(db_session, tmp_path):
+    ifu = 18
+    same_night = _bias(tmp_path, ifu=ifu, night=NIGHT)
+    commit(same_night)
+    newer_other_night = _bias(tmp_path, ifu=ifu, night=NIGHT - dt.timedelta(1), widen=2)
+    commit(newer_other_night)
+    assert newer_other_night.creation_date >= same_night.creation_date
+    assert MasterBias.select_for_date(T, ifu=ifu) is same_night
+
+
+def test_validity_start_is_inclusive_and_end_exclusive(db_session, tmp_path):
+    ifu = 19
+    product = _bias(tmp_path, ifu=ifu)
+    commit(product)
+    start, end = product.timestamp_start, product.timestamp_end
+    assert MasterBias.select_for_date(start, ifu=ifu) is product
+    assert MasterBias.select_for_date(end - dt.timedelta(microseconds=1), ifu=ifu) is product
+    assert MasterBias.select_for_targets([(end, ifu, {}),
+                                          (start - dt.timedelta(microseconds=1), ifu, {})]) \
+        == [None, None]
