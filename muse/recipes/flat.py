@@ -51,11 +51,9 @@ from muse.recipes.basicproc import (
 from muse.recipes.dq import DARK_PIXEL, HOT_PIXEL
 from muse.recipes.frames import (
     ChipLocation,
-    check_chips,
-    check_same_setup,
     index_inputs,
+    open_chips_with_bias,
     open_fits,
-    read_image_product,
     require,
 )
 from muse.recipes.params import FLAT_PARAMETERS, ParameterValue, resolve
@@ -196,16 +194,9 @@ class FlatTask:
 
 def _master_flat_ifu(task: FlatTask) -> IfuOutput:
     params, ifu, n = task.params, task.ifu, len(task.raw)
-    bias = read_image_product(task.master_bias, ifu)
-    chips = [location.open() for location in task.raw]
-    check_chips(chips)
-    check_same_setup([(chips[0].where, chips[0].header), (bias.where, bias.header)])
+    chips, bias = open_chips_with_bias(task.raw, task.master_bias, ifu)
     detector = chips[0].detector
     shape = (detector.trimmed_ny, detector.trimmed_nx)
-    if bias.data.shape != shape:
-        raise RecipeError(f"{bias.where}: DATA: expected the trimmed size {shape[1]} x "
-                          f"{shape[0]} of {chips[0].where}, found {bias.data.shape[1]} x "
-                          f"{bias.data.shape[0]}")
     where = chips[0].where
     windows = [detector.trimmed_window(port) for port in range(1, N_PORTS + 1)]
     gains = chips[0].gains

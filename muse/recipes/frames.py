@@ -40,6 +40,7 @@ __all__ = [
     "check_chips",
     "check_same_setup",
     "index_inputs",
+    "open_chips_with_bias",
     "open_fits",
     "read_image_product",
     "require",
@@ -487,3 +488,23 @@ def read_image_product(path: Path | str, ifu: int) -> ImageProduct:
                           f"shape, found {[a.shape for a in arrays]}")
     return ImageProduct(path=path, ifu=ifu, header=MergedHeader(primary, headers[0]),
                         data=arrays[0], dq=arrays[1], stat=arrays[2])
+
+
+def open_chips_with_bias(raw: Sequence[ChipLocation], master_bias: Path | str,
+                         ifu: int) -> tuple[list[RawChip], ImageProduct]:
+    """The raw chips of one IFU and its MASTER_BIAS, checked to belong together.
+
+    The chips must agree among themselves (:func:`check_chips`) and with the bias (setup and
+    trimmed size); a mismatch is a RecipeError naming the files.
+    """
+    bias = read_image_product(master_bias, ifu)
+    chips = [location.open() for location in raw]
+    check_chips(chips)
+    check_same_setup([(chips[0].where, chips[0].header), (bias.where, bias.header)])
+    detector = chips[0].detector
+    shape = (detector.trimmed_ny, detector.trimmed_nx)
+    if bias.data.shape != shape:
+        raise RecipeError(f"{bias.where}: DATA: expected the trimmed size {shape[1]} x "
+                          f"{shape[0]} of {chips[0].where}, found {bias.data.shape[1]} x "
+                          f"{bias.data.shape[0]}")
+    return chips, bias

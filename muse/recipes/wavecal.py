@@ -53,10 +53,8 @@ from muse.recipes.basicproc import combine_stack, default_threads, image_set, lo
 from muse.recipes.flat import calibration_files
 from muse.recipes.frames import (
     ChipLocation,
-    check_chips,
-    check_same_setup,
     index_inputs,
-    read_image_product,
+    open_chips_with_bias,
     require,
 )
 from muse.recipes.params import WAVECAL_PARAMETERS, ParameterValue, resolve
@@ -126,16 +124,9 @@ def _lamp_images(task: WavecalTask) -> tuple[dict[str, np.ndarray], dict[str, np
                                              object, fits.Header, fits.Header]:
     """Bias-subtracted arcs in counts, combined per lamp: images, variances, detector."""
     params = task.params
-    bias = read_image_product(task.master_bias, task.ifu)
-    chips = [location.open() for location in task.raw]
-    check_chips(chips)
-    check_same_setup([(chips[0].where, chips[0].header), (bias.where, bias.header)])
+    chips, bias = open_chips_with_bias(task.raw, task.master_bias, task.ifu)
     detector = chips[0].detector
     shape = (detector.trimmed_ny, detector.trimmed_nx)
-    if bias.data.shape != shape:
-        raise RecipeError(f"{bias.where}: DATA: expected the trimmed size {shape[1]} x "
-                          f"{shape[0]} of {chips[0].where}, found {bias.data.shape[1]} x "
-                          f"{bias.data.shape[0]}")
     reference_names, _ = lamps_on(chips[0].header, chips[0].where)
     groups: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
     windows = [detector.trimmed_window(port) for port in range(1, N_PORTS + 1)]
