@@ -260,10 +260,7 @@ def make_master_bias(raw_paths: Iterable[Path | str],
     binning, the requested ``CHANnn`` in every file); a failure raises :class:`RecipeError`
     and leaves no product. Returns the files written and the QC and attributes per IFU.
     """
-    values = dict(params or {})
-    if merge is not None:
-        values["merge"] = merge
-    resolved = resolve(BIAS_PARAMETERS, values, RECIPE)
+    resolved = resolve(BIAS_PARAMETERS, params, RECIPE, merge=merge)
     paths = [Path(p) for p in raw_paths]
     if len(paths) < MIN_INPUTS:
         raise RecipeError(f"recipe {RECIPE}: expected at least {MIN_INPUTS} {RAW_CATG} "

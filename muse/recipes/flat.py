@@ -352,10 +352,7 @@ def make_master_flat(raw_paths: Iterable[Path | str],
     master bias must share read-out mode, binning and chip; a failure raises
     :class:`RecipeError` and leaves no product.
     """
-    values = dict(params or {})
-    if merge is not None:
-        values["merge"] = merge
-    resolved = resolve(FLAT_PARAMETERS, values, RECIPE)
+    resolved = resolve(FLAT_PARAMETERS, params, RECIPE, merge=merge)
     paths = [Path(p) for p in raw_paths]
     bias_paths = ([Path(master_bias)] if isinstance(master_bias, str | Path)
                   else [Path(p) for p in master_bias])

@@ -206,12 +206,15 @@ SCIPOST_PARAMETERS = _table(
 
 
 def resolve(table: Mapping[str, Parameter], values: Mapping[str, object] | None,
-            recipe: str) -> dict[str, ParameterValue]:
+            recipe: str, *, merge: bool | None = None) -> dict[str, ParameterValue]:
     """Every parameter of ``table`` with its default or the value given in ``values``.
 
+    ``merge``, when given, overrides ``values["merge"]`` (the recipes' keyword argument).
     Unknown names are refused with the list of known ones.
     """
     values = dict(values or {})
+    if merge is not None:
+        values["merge"] = merge
     unknown = sorted(set(values) - set(table))
     if unknown:
         raise RecipeError(f"recipe {recipe}: unknown parameter(s) {', '.join(unknown)}; "

@@ -352,10 +352,7 @@ def make_wavecal(raw_paths: Iterable[Path | str], master_bias: Path | str | Iter
     arguments are those of :func:`muse.recipes.flat.make_master_flat`. A failure raises
     :class:`RecipeError` and leaves no product.
     """
-    values = dict(params or {})
-    if merge is not None:
-        values["merge"] = merge
-    resolved = resolve(WAVECAL_PARAMETERS, values, RECIPE)
+    resolved = resolve(WAVECAL_PARAMETERS, params, RECIPE, merge=merge)
     paths = [Path(p) for p in raw_paths]
     if not paths:
         raise RecipeError(f"recipe {RECIPE}: expected at least one {RAW_CATG} frame, found "
