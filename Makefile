@@ -8,15 +8,25 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYX    := $(shell find common muse dpu dataserver awe -name '*.pyx' 2>/dev/null)
 
-.PHONY: all demo test bench lint build fitsverify clean
+.PHONY: all demo test bench lint build fitsverify chromium clean
 
 all: build
 
+# The demo needs only the base install; `make test` and `make bench` add their extras
+# (test tools, PostgreSQL/Oracle drivers, Dask) on top.
 $(STAMP): setup.cfg pyproject.toml setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet "setuptools>=68" wheel "Cython>=3.0" "numpy>=1.26"
-	$(PY) -m pip install --quiet --no-build-isolation -e ".[test,bench]"
+	$(PY) -m pip install --quiet --no-build-isolation -e .
+	touch $@
+
+$(STAMP)-test: $(STAMP)
+	$(PY) -m pip install --quiet --no-build-isolation -e ".[test]"
+	touch $@
+
+$(STAMP)-bench: $(STAMP)
+	$(PY) -m pip install --quiet --no-build-isolation -e ".[bench]"
 	touch $@
 
 build: $(STAMP)
@@ -33,14 +43,20 @@ fitsverify:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fitsverify) >/dev/null; \
 	  else echo "fitsverify is missing: install Debian's fitsverify package (its tests will fail)"; fi; }
 
-lint: build
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
+	  else echo "chromium is missing: install Debian's chromium package (the portal's browser tests will fail)"; fi; }
+
+lint: build $(STAMP)-test
 	$(PY) -m ruff check .
 
-test: build fitsverify lint
+test: build $(STAMP)-test fitsverify chromium lint
 	@if [ "$$CI" = true ]; then bash .ci/ensure-postgres; fi
 	$(PY) -m pytest
 
-bench: build
+bench: build $(STAMP)-bench
 	@set -e; for script in bench/bench_*.py; do \
 	  echo "== $$script"; $(PY) $$script; done
 
