@@ -152,7 +152,7 @@ class CalibrationBehaviour(ProductBehaviour):
 
     @classmethod
     def _request(cls, parameters: Any | None) -> tuple[type | None, str]:
-        """The parameter class and hash the request prefers (none for an ingested class)."""
+        """The parameter class and hash the request needs (none for an ingested class)."""
         if parameters is None:
             if cls.__process__ is None:
                 return None, ""
@@ -164,9 +164,10 @@ class CalibrationBehaviour(ProductBehaviour):
                         parameters: Any | None = None, **setup: Any) -> Any:
         """The best selectable calibration for time ``moment`` (DESIGN §4).
 
-        Same ``ifu`` and setup values (``DET_READ_CURID=…``), ``moment`` within validity;
-        ranked by the parameter set the request uses (``parameters``; default: the reference
-        set), then the smallest |night(candidate) − night(moment)|, then the newest
+        Same ``ifu`` and setup values (``DET_READ_CURID=…``), ``moment`` within validity,
+        made with the parameter set the request uses (``parameters``; default: the reference
+        set) and no other; ranked by the smallest |night(candidate) − night(moment)|, then the
+        newest
         ``creation_date``. One SQL statement ranks and loads. Raises ``cls.NotFound``.
         """
         found = cls.select_for_dates([moment], ifu=ifu, parameters=parameters, **setup)[0]

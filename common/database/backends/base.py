@@ -6,19 +6,33 @@ database for the few things that differ between SQLite, PostgreSQL and Oracle.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import ColumnElement, Connection, Constraint, Engine, Sequence, Table
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Constraint,
+    Engine,
+    FromClause,
+    Table,
+    column,
+    values,
+)
+from sqlalchemy import Sequence as SqlSequence
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.types import TypeEngine
 
 from common.errors import DatabaseError
 
-__all__ = ["Backend", "DdlPermission", "like_pattern"]
+__all__ = ["Backend", "DdlPermission", "json_rows", "like_pattern"]
 
 LIKE_ESCAPE = "\\"
 
@@ -28,6 +42,20 @@ def like_pattern(pattern: str) -> str:
     escaped = (pattern.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
                .replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_"))
     return escaped.replace("*", "%")
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="microseconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def json_rows(rows: Sequence[Mapping[str, Any]]) -> str:
+    """Rows as the one JSON text a rows table is read from (datetimes as ISO with µs)."""
+    return json.dumps([{name: _json_value(value) for name, value in row.items()}
+                       for row in rows])
 
 
 @dataclass(frozen=True)
@@ -120,7 +148,7 @@ class Backend:
         """Create the owner and service roles if missing; None when the backend has no roles."""
         return None
 
-    def reserve_blocks(self, connection: Connection, sequence: Sequence, counter: Table,
+    def reserve_blocks(self, connection: Connection, sequence: SqlSequence, counter: Table,
                        count: int, block: int) -> list[int]:
         """Reserve ``count`` blocks of ``block`` ids; return the first number of each block."""
         raise NotImplementedError
@@ -128,3 +156,14 @@ class Backend:
     def wildcard_match(self, column: ColumnElement[Any], pattern: str) -> ColumnElement[bool]:
         """``column`` matches ``pattern`` (``*`` any run of characters), case-sensitively."""
         return column.like(like_pattern(pattern), escape=LIKE_ESCAPE)
+
+    def rows_table(self, name: str, columns: Mapping[str, TypeEngine[Any]],
+                   rows: Sequence[Mapping[str, Any]]) -> FromClause:
+        """A FROM clause of ``rows`` with typed ``columns``, for joining many requests at once.
+
+        The default is a ``VALUES`` list (one bound parameter per value); backends override it
+        with one JSON parameter, so a batch of any size stays one statement under the driver's
+        parameter limit.
+        """
+        return values(*(column(key, kind) for key, kind in columns.items()), name=name).data(
+            [tuple(row.get(key) for key in columns) for row in rows])

@@ -8,6 +8,7 @@ the script ``awe db migrate --sql`` writes, and clients refuse until it has run.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from alembic.operations import Operations
@@ -18,19 +19,24 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Constraint,
-    Sequence,
+    FromClause,
     Table,
     Text,
+    bindparam,
     func,
     literal,
     select,
+    text,
 )
+from sqlalchemy import Sequence as SqlSequence
+from sqlalchemy import column as catalog_column
+from sqlalchemy.dialects import oracle
 from sqlalchemy.dialects.oracle import NUMBER
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.types import Boolean, TypeDecorator
+from sqlalchemy.types import Boolean, TypeDecorator, TypeEngine
 
-from common.database.backends.base import Backend
+from common.database.backends.base import Backend, json_rows
 from common.database.naming import constraint_name
 
 __all__ = ["IsJson", "JsonClob", "NumberBoolean", "OracleBackend"]
@@ -114,8 +120,20 @@ class OracleBackend(Backend):
             joined = joined.concat(piece)
         return joined
 
-    def reserve_blocks(self, connection: Connection, sequence: Sequence, counter: Table,
+    def reserve_blocks(self, connection: Connection, sequence: SqlSequence, counter: Table,
                        count: int, block: int) -> list[int]:
         """One ``SELECT seq.NEXTVAL FROM DUAL`` per block."""
         statement = select(sequence.next_value())
         return sorted(connection.execute(statement).scalar_one() for _ in range(count))
+
+    def rows_table(self, name: str, columns: Mapping[str, TypeEngine[Any]],
+                   rows: Sequence[Mapping[str, Any]]) -> FromClause:
+        """``JSON_TABLE`` over one JSON parameter: no limit on the number of rows."""
+        dialect = oracle.dialect()
+        definitions = ", ".join(f"{key} {kind.compile(dialect=dialect)} PATH '$.{key}'"
+                                for key, kind in columns.items())
+        statement = text(f"SELECT * FROM JSON_TABLE(:{name}_rows, '$[*]' "
+                         f"COLUMNS ({definitions}))")
+        return (statement.bindparams(bindparam(f"{name}_rows", json_rows(rows), type_=CLOB()))
+                .columns(*(catalog_column(key, kind) for key, kind in columns.items()))
+                .subquery(name))

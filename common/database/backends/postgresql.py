@@ -15,16 +15,32 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import DDL, Connection, Sequence, Table, exists, func, literal, select
+from sqlalchemy import (
+    DDL,
+    Connection,
+    FromClause,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    exists,
+    func,
+    literal,
+    select,
+)
+from sqlalchemy import Sequence as SqlSequence
 from sqlalchemy import column as catalog_column
 from sqlalchemy import table as catalog_table
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import URL
+from sqlalchemy.types import TypeEngine
 
-from common.database.backends.base import Backend, DdlPermission
+from common.database.backends.base import Backend, DdlPermission, json_rows
 
 __all__ = ["SCHEMA_LOCK", "SCHEMA_LOCK_KEY", "PostgresqlBackend"]
 
@@ -126,8 +142,16 @@ class PostgresqlBackend(Backend):
                                f"{quote(owner)}"))
         return created
 
-    def reserve_blocks(self, connection: Connection, sequence: Sequence, counter: Table,
+    def reserve_blocks(self, connection: Connection, sequence: SqlSequence, counter: Table,
                        count: int, block: int) -> list[int]:
         """``SELECT nextval(seq) FROM generate_series(1, count)``: one block per row."""
         statement = select(sequence.next_value()).select_from(func.generate_series(1, count))
         return sorted(connection.execute(statement).scalars())
+
+    def rows_table(self, name: str, columns: Mapping[str, TypeEngine[Any]],
+                   rows: Sequence[Mapping[str, Any]]) -> FromClause:
+        """``jsonb_to_recordset`` over one JSON parameter: no limit on the number of rows."""
+        payload = cast(bindparam(f"{name}_rows", json_rows(rows), type_=Text()), JSONB)
+        return (func.jsonb_to_recordset(payload)
+                .table_valued(*(catalog_column(key, kind) for key, kind in columns.items()))
+                .render_derived(name=name, with_types=True))

@@ -21,17 +21,33 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import ColumnElement, Connection, Engine, Integer, Sequence, Table, Text, event
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    FromClause,
+    Integer,
+    Table,
+    Text,
+    bindparam,
+    event,
+    func,
+    literal_column,
+    select,
+    type_coerce,
+)
+from sqlalchemy import Sequence as SqlSequence
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from common.database.backends.base import Backend
+from common.database.backends.base import Backend, json_rows
 from common.errors import DatabaseError
 
 __all__ = ["NETWORK_FILESYSTEMS", "IntegerBoolean", "IsoDateTime", "SqliteBackend",
@@ -212,7 +228,7 @@ class SqliteBackend(Backend):
         """``BEGIN IMMEDIATE``: the write lock, which serialises schema changes, up front."""
         context.impl.static_output("BEGIN IMMEDIATE;")
 
-    def reserve_blocks(self, connection: Connection, sequence: Sequence, counter: Table,
+    def reserve_blocks(self, connection: Connection, sequence: SqlSequence, counter: Table,
                        count: int, block: int) -> list[int]:
         """Advance the counter row by ``count`` blocks in one UPDATE … RETURNING."""
         step = count * block
@@ -228,3 +244,17 @@ class SqliteBackend(Backend):
         """GLOB is case-sensitive and uses ``*`` itself; ``[`` and ``?`` are made literal."""
         glob = pattern.replace("[", "[[]").replace("?", "[?]")
         return column.op("GLOB", is_comparison=True)(glob)
+
+    def rows_table(self, name: str, columns: Mapping[str, TypeEngine[Any]],
+                   rows: Sequence[Mapping[str, Any]]) -> FromClause:
+        """``json_each`` over one JSON parameter: no limit on the number of rows.
+
+        Materialised, so each value is extracted once, not once per row it is compared with.
+        """
+        each = func.json_each(bindparam(f"{name}_rows", json_rows(rows), type_=Text())
+                              ).table_valued("value").alias(f"{name}_each")
+        return (select(*(type_coerce(func.json_extract(each.c.value,
+                                                       literal_column(f"'$.{key}'")),
+                                     kind).label(key)
+                         for key, kind in columns.items()))
+                .cte(name).prefix_with("MATERIALIZED"))

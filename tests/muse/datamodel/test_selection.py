@@ -85,13 +85,14 @@ def test_best_calibration_ranking(db_session, tmp_path, assert_query_count):
     assert MasterBias.select_for_date(T, ifu=ifu, DET_READ_CURID=2) is other_mode
     newest_same_night.set_valid(0, reason="ringing in port 3")
     older_same_night.set_valid(0, reason="ringing in port 3")
-    # the same night gone: the reference parameter set ranks before the nearer night
+    # the same night gone: the reference set of another night, never the optimised set
     assert MasterBias.select_for_date(T, ifu=ifu, DET_READ_CURID=1) is near_night
     near_night.set_valid(0, reason="test")
-    assert MasterBias.select_for_date(T, ifu=ifu, DET_READ_CURID=1) is other_parameters
-    other_parameters.set_valid(0, reason="test")
+    # only the optimised product is left: a reference request never selects it
     with pytest.raises(MasterBias.NotFound, match="no selectable MasterBias"):
         MasterBias.select_for_date(T, ifu=ifu, DET_READ_CURID=1)
+    assert MasterBias.select_for_date(T, ifu=ifu, parameters=BiasParameters(combine="median"),
+                                      DET_READ_CURID=1) is other_parameters
     flagged.override_qc(reason="noise acceptable for this programme")
     assert MasterBias.select_for_date(T, ifu=ifu, DET_READ_CURID=1) is flagged
 
@@ -174,3 +175,17 @@ def test_validity_start_is_inclusive_and_end_exclusive(db_session, tmp_path):
     assert MasterBias.select_for_targets([(end, ifu, {}),
                                           (start - dt.timedelta(microseconds=1), ifu, {})]) \
         == [None, None]
+
+
+def test_selection_functions_compile_for_oracle():
+    from sqlalchemy import column, select
+    from sqlalchemy.dialects import oracle
+
+    from muse.datamodel.selection import days_before, not_indexed, validity_days
+
+    start, end, ifu = column("timestamp_start"), column("timestamp_end"), column("ifu")
+    sql = str(select(validity_days(start, end), days_before(end, 2), not_indexed(ifu))
+              .compile(dialect=oracle.dialect()))
+    assert "(CAST(timestamp_end AS DATE) - CAST(timestamp_start AS DATE))" in sql
+    assert "(timestamp_end - NUMTODSINTERVAL(:days_before_2, 'DAY'))" in sql
+    assert ", ifu" in sql and "+ifu" not in sql
