@@ -2,7 +2,8 @@
 
 The steps of ESO's ``muse_wavecal`` for one slice, as plain array functions:
 
-1. :func:`central_spectrum` — the mean of the three columns nearest the traced slice centre;
+1. :func:`central_spectrum` — the mean of the three unflagged columns nearest the traced slice
+   centre;
 2. :func:`detect_lines` — local maxima whose S/N above a running median exceeds ``sigma``,
    refined by a Gaussian fit;
 3. :func:`identify_lines` — a pattern match of the detections against the catalogue: for
@@ -39,17 +40,38 @@ __all__ = [
 
 _ITERATIONS = 12
 _HALF_WINDOW = 4
+_CENTRAL_COLUMNS = 3
+_CENTRAL_REACH = 4
 _SQRT_2PI = math.sqrt(2 * math.pi)
 
 
-def central_spectrum(image: np.ndarray, variance: np.ndarray,
-                     centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and its variance over the 3 columns nearest ``centre`` (1-based x per row)."""
-    rows = np.arange(image.shape[0])
-    column = np.clip(np.rint(centre).astype(int) - 1, 1, image.shape[1] - 2)
-    values = np.stack([image[rows, column + d] for d in (-1, 0, 1)])
-    variances = np.stack([variance[rows, column + d] for d in (-1, 0, 1)])
-    return values.mean(axis=0), variances.sum(axis=0) / 9
+def central_spectrum(image: np.ndarray, variance: np.ndarray, centre: np.ndarray,
+                     bad: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and its variance over the 3 good columns nearest ``centre`` (1-based x per row).
+
+    Pixels flagged in ``bad`` (a bad column of the master bias) are skipped: per row the
+    three unflagged columns closest to the centre, within ``_CENTRAL_REACH`` columns, are
+    averaged. A row without any is 0 with infinite variance (no line is detected there).
+    """
+    ny, nx = image.shape
+    rows = np.arange(ny)
+    column = np.rint(centre).astype(int) - 1
+    # candidate columns, nearest first: 0, -1, +1, -2, +2, ...
+    offsets = np.array([0] + [sign * d for d in range(1, _CENTRAL_REACH + 1) for sign in (-1, 1)])
+    candidates = column[None, :] + offsets[:, None]
+    inside = (candidates >= 0) & (candidates < nx)
+    candidates = np.clip(candidates, 0, nx - 1)
+    good = inside.copy()
+    if bad is not None:
+        good &= ~bad[rows[None, :], candidates]
+    use = good & (np.cumsum(good, axis=0) <= _CENTRAL_COLUMNS)
+    count = use.sum(axis=0)
+    values = np.where(use, image[rows[None, :], candidates], 0.0).sum(axis=0)
+    variances = np.where(use, variance[rows[None, :], candidates], 0.0).sum(axis=0)
+    mean = np.where(count > 0, values / np.maximum(count, 1), 0.0)
+    error = np.where(count > 0, variances / np.maximum(count, 1).astype(np.float64) ** 2,
+                     np.inf)
+    return mean, error
 
 
 @dataclass(frozen=True)

@@ -189,7 +189,8 @@ def _calibrate_slice(trace: SliceTrace, images, variances, catalog, spectral, pa
         if len(wanted) < 2:
             continue
         lines = np.array([wl for wl, _ in wanted])
-        spectrum, variance = central_spectrum(image, variances[lamp], centre)
+        spectrum, variance = central_spectrum(image, variances[lamp], centre,
+                                              bad=~np.isfinite(variances[lamp]))
         found = detect_lines(spectrum, variance, sigma=float(params["sigma"]),
                              line_sigma=sigma_px)
         ndet += found.centre.size

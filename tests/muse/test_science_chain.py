@@ -84,11 +84,6 @@ def _source_free(light, scene_wcs, cube_wcs, shape) -> np.ndarray:
     return keep
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "muse_wavecal: RMS 0.789 px over all 1152 slices; 1143 slices have RMS <= 0.005 px "
-    "(0.0017 px per IFU), but one slice in each of IFUs 3, 8, 10, 12, 13, 15, 20, 23, 24 "
-    "identifies only 23-24 of ~47 lines, all at one end, and its polynomial runs away at "
-    "the other (QC DWLEN BOTTOM/TOP up to 3061 A, errors up to 105 px)"))
 def test_wavelength_solution_matches_the_true_dispersion(science_chain, light):
     """RMS of (fitted − true) wavelength over every slice of every IFU, in CCD pixels."""
     night = science_chain.night

@@ -7,7 +7,7 @@ from astropy.io import fits
 from awe.cli import main
 from common.errors import RecipeError
 from muse.instrument.light import LightSources
-from muse.recipes.arclines import evaluate_solution
+from muse.recipes.arclines import central_spectrum, detect_lines, evaluate_solution
 from muse.recipes.wavecal import make_wavecal
 
 IFU = 5  # the IFU the session's wavecal_run processes
@@ -108,3 +108,27 @@ def test_awe_recipe_wavecal_makes_what_make_wavecal_makes(small_night, bias_run,
         assert again[1].columns.names == reference[1].columns.names
         for column in reference[1].columns.names:
             np.testing.assert_array_equal(again[1].data[column], reference[1].data[column])
+
+
+def test_central_spectrum_skips_flagged_columns():
+    """A hot column through the slice centre must not enter the spectrum lines are found in."""
+    rows = np.arange(1, 101, dtype=np.float64)
+    line = 1000.0 * np.exp(-0.5 * ((rows - 50.3) / 1.2) ** 2)
+    image = np.tile(line[:, None] + 10.0, (1, 20))
+    variance = np.full(image.shape, 4.0)
+    image[:, 9] = 5e4  # column 10 (1-based), where the centre is
+    bad = np.zeros(image.shape, dtype=bool)
+    bad[:, 9] = True
+    centre = np.full(rows.size, 10.2)
+    spectrum, error = central_spectrum(image, variance, centre, bad=bad)
+    np.testing.assert_allclose(spectrum, line + 10.0)
+    np.testing.assert_allclose(error, 4.0 / 3)
+    found = detect_lines(spectrum, error, sigma=5.0, line_sigma=1.2)
+    assert found.centre == pytest.approx([50.3], abs=0.01)
+    # unflagged, the hot column dominates the mean and hides the line's shape
+    hot, _ = central_spectrum(image, variance, centre)
+    assert hot.min() > 1e4
+    # a row with every candidate column flagged contributes nothing
+    bad[40, :] = True
+    spectrum, error = central_spectrum(image, variance, centre, bad=bad)
+    assert spectrum[40] == 0 and np.isinf(error[40])
