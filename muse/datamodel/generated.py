@@ -2456,7 +2456,7 @@ class WavecalTable(NightlyCalibration):
     """WAVECAL_TABLE of one IFU: the 2-D wavelength solution of each slice."""
 
     product_category = "WAVECAL_TABLE"
-    quality_bits = MappingProxyType({"fit_rms": 0, "few_lines": 1})
+    quality_bits = MappingProxyType({"fit_rms": 0, "few_lines": 1, "failed_slices": 2})
     qc_keys = MappingProxyType(
         {
             "WAVECAL SLICE1 LINES NDET": "QC_WAVECAL_SLICE1_LINES_NDET",
@@ -2651,6 +2651,9 @@ class WavecalTable(NightlyCalibration):
             "WAVECAL SLICE46 FIT RMS": "QC_WAVECAL_SLICE46_FIT_RMS",
             "WAVECAL SLICE47 FIT RMS": "QC_WAVECAL_SLICE47_FIT_RMS",
             "WAVECAL SLICE48 FIT RMS": "QC_WAVECAL_SLICE48_FIT_RMS",
+            "WAVECAL FIT RMS MAX": "QC_WAVECAL_FIT_RMS_MAX",
+            "WAVECAL NSLICES RETRIED": "QC_WAVECAL_NSLICES_RETRIED",
+            "WAVECAL NSLICES FAILED": "QC_WAVECAL_NSLICES_FAILED",
         }
     )
     qc_thresholds = (
@@ -2954,149 +2957,9 @@ class WavecalTable(NightlyCalibration):
             1,
             minimum=20.0,
         ),
+        QcThreshold("WAVECAL FIT RMS MAX", "QC_WAVECAL_FIT_RMS_MAX", "fit_rms", 0, maximum=0.04),
         QcThreshold(
-            "WAVECAL SLICE1 FIT RMS", "QC_WAVECAL_SLICE1_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE2 FIT RMS", "QC_WAVECAL_SLICE2_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE3 FIT RMS", "QC_WAVECAL_SLICE3_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE4 FIT RMS", "QC_WAVECAL_SLICE4_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE5 FIT RMS", "QC_WAVECAL_SLICE5_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE6 FIT RMS", "QC_WAVECAL_SLICE6_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE7 FIT RMS", "QC_WAVECAL_SLICE7_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE8 FIT RMS", "QC_WAVECAL_SLICE8_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE9 FIT RMS", "QC_WAVECAL_SLICE9_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE10 FIT RMS", "QC_WAVECAL_SLICE10_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE11 FIT RMS", "QC_WAVECAL_SLICE11_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE12 FIT RMS", "QC_WAVECAL_SLICE12_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE13 FIT RMS", "QC_WAVECAL_SLICE13_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE14 FIT RMS", "QC_WAVECAL_SLICE14_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE15 FIT RMS", "QC_WAVECAL_SLICE15_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE16 FIT RMS", "QC_WAVECAL_SLICE16_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE17 FIT RMS", "QC_WAVECAL_SLICE17_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE18 FIT RMS", "QC_WAVECAL_SLICE18_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE19 FIT RMS", "QC_WAVECAL_SLICE19_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE20 FIT RMS", "QC_WAVECAL_SLICE20_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE21 FIT RMS", "QC_WAVECAL_SLICE21_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE22 FIT RMS", "QC_WAVECAL_SLICE22_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE23 FIT RMS", "QC_WAVECAL_SLICE23_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE24 FIT RMS", "QC_WAVECAL_SLICE24_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE25 FIT RMS", "QC_WAVECAL_SLICE25_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE26 FIT RMS", "QC_WAVECAL_SLICE26_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE27 FIT RMS", "QC_WAVECAL_SLICE27_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE28 FIT RMS", "QC_WAVECAL_SLICE28_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE29 FIT RMS", "QC_WAVECAL_SLICE29_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE30 FIT RMS", "QC_WAVECAL_SLICE30_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE31 FIT RMS", "QC_WAVECAL_SLICE31_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE32 FIT RMS", "QC_WAVECAL_SLICE32_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE33 FIT RMS", "QC_WAVECAL_SLICE33_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE34 FIT RMS", "QC_WAVECAL_SLICE34_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE35 FIT RMS", "QC_WAVECAL_SLICE35_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE36 FIT RMS", "QC_WAVECAL_SLICE36_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE37 FIT RMS", "QC_WAVECAL_SLICE37_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE38 FIT RMS", "QC_WAVECAL_SLICE38_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE39 FIT RMS", "QC_WAVECAL_SLICE39_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE40 FIT RMS", "QC_WAVECAL_SLICE40_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE41 FIT RMS", "QC_WAVECAL_SLICE41_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE42 FIT RMS", "QC_WAVECAL_SLICE42_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE43 FIT RMS", "QC_WAVECAL_SLICE43_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE44 FIT RMS", "QC_WAVECAL_SLICE44_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE45 FIT RMS", "QC_WAVECAL_SLICE45_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE46 FIT RMS", "QC_WAVECAL_SLICE46_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE47 FIT RMS", "QC_WAVECAL_SLICE47_FIT_RMS", "fit_rms", 0, maximum=0.05
-        ),
-        QcThreshold(
-            "WAVECAL SLICE48 FIT RMS", "QC_WAVECAL_SLICE48_FIT_RMS", "fit_rms", 0, maximum=0.05
+            "WAVECAL NSLICES FAILED", "QC_WAVECAL_NSLICES_FAILED", "failed_slices", 2, maximum=0.0
         ),
     )
 
@@ -3680,6 +3543,17 @@ class WavecalTable(NightlyCalibration):
     )
     QC_WAVECAL_SLICE48_FIT_RMS = persistent(
         "fit residuals of slice 48 [Angstrom]", float, fits="ESO QC WAVECAL SLICE48 FIT RMS"
+    )
+    QC_WAVECAL_FIT_RMS_MAX = persistent(
+        "largest fit RMS of the slices solved [pix]", float, fits="ESO QC WAVECAL FIT RMS MAX"
+    )
+    QC_WAVECAL_NSLICES_RETRIED = persistent(
+        "slices solved again from a neighbour's solution",
+        int,
+        fits="ESO QC WAVECAL NSLICES RETRIED",
+    )
+    QC_WAVECAL_NSLICES_FAILED = persistent(
+        "slices carrying a neighbour's solution", int, fits="ESO QC WAVECAL NSLICES FAILED"
     )
 
 

@@ -28,6 +28,7 @@ from scipy.ndimage import median_filter
 from scipy.special import ndtr
 
 __all__ = [
+    "CENTRAL_REACH",
     "GaussianFits",
     "Solution",
     "central_spectrum",
@@ -36,28 +37,31 @@ __all__ = [
     "fit_gaussians",
     "fit_solution",
     "identify_lines",
+    "identify_with_guess",
+    "predict_rows",
 ]
 
 _ITERATIONS = 12
 _HALF_WINDOW = 4
 _CENTRAL_COLUMNS = 3
-_CENTRAL_REACH = 4
+CENTRAL_REACH = 4
 _SQRT_2PI = math.sqrt(2 * math.pi)
 
 
 def central_spectrum(image: np.ndarray, variance: np.ndarray, centre: np.ndarray,
-                     bad: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                     bad: np.ndarray | None = None,
+                     reach: int = CENTRAL_REACH) -> tuple[np.ndarray, np.ndarray]:
     """Mean and its variance over the 3 good columns nearest ``centre`` (1-based x per row).
 
     Pixels flagged in ``bad`` (a bad column of the master bias) are skipped: per row the
-    three unflagged columns closest to the centre, within ``_CENTRAL_REACH`` columns, are
-    averaged. A row without any is 0 with infinite variance (no line is detected there).
+    three unflagged columns closest to the centre, within ``reach`` columns, are averaged. A
+    row without any is 0 with infinite variance (no line is detected there).
     """
     ny, nx = image.shape
     rows = np.arange(ny)
     column = np.rint(centre).astype(int) - 1
     # candidate columns, nearest first: 0, -1, +1, -2, +2, ...
-    offsets = np.array([0] + [sign * d for d in range(1, _CENTRAL_REACH + 1) for sign in (-1, 1)])
+    offsets = np.array([0] + [sign * d for d in range(1, reach + 1) for sign in (-1, 1)])
     candidates = column[None, :] + offsets[:, None]
     inside = (candidates >= 0) & (candidates < nx)
     candidates = np.clip(candidates, 0, nx - 1)
@@ -193,6 +197,60 @@ def identify_lines(positions: np.ndarray, catalog: np.ndarray, *, first_row_wave
                                                         order)
     order_rows = np.argsort(matched[0])
     return matched[0][order_rows], matched[1][order_rows]
+
+
+def predict_rows(coefficients: np.ndarray, lines: np.ndarray, ny: int) -> np.ndarray:
+    """Rows (1-based) where a solution's central column has each of ``lines``; NaN off the CCD.
+
+    NaN for every line when the central wavelengths do not rise monotonically.
+    """
+    y = np.arange(1, ny + 1, dtype=np.float64)
+    central = evaluate_solution(coefficients, np.zeros(ny), y)
+    if np.any(np.diff(central) <= 0):
+        return np.full(lines.size, np.nan)
+    return np.interp(lines, central, y, left=np.nan, right=np.nan)
+
+
+def identify_with_guess(positions: np.ndarray, predicted: np.ndarray, *, limit: float, ny: int,
+                        max_shift: float = 10.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every predicted line, placed by the detections: rows, line indices, detection indices.
+
+    The guess is corrected by the shift (and, with at least four matches, the linear trend)
+    of the detections within ``max_shift`` rows of it; a line then takes the row of a
+    detection within ``limit`` rows of its corrected prediction, else the prediction
+    (detection index -1). Lines too near the ends of the ``ny`` rows for a line fit are left
+    out.
+    """
+    inside = np.flatnonzero(np.isfinite(predicted))
+    rows = predicted[inside]
+    if positions.size:
+        offset = positions[:, None] - rows[None, :]
+        near = np.abs(offset) <= max_shift
+        if near.any():
+            bins = np.floor(offset[near] / 0.5).astype(int)
+            counts = np.bincount(bins - bins.min())
+            top = int(np.argmax(counts)) + bins.min()
+            shift = float(np.median(offset[near][(bins >= top - 1) & (bins <= top + 1)]))
+            close = np.abs(offset - shift) <= limit
+            detection, line = np.nonzero(close)
+            if detection.size >= 4 and np.ptp(rows[line]) > 0:
+                trend = np.polyfit(rows[line], offset[detection, line], 1)
+                rows = rows + np.polyval(trend, rows)
+            else:
+                rows = rows + shift
+    detections = np.full(rows.size, -1)
+    if positions.size:
+        distance = np.abs(positions[:, None] - rows[None, :])
+        nearest = np.argmin(distance, axis=0)
+        hit = distance[nearest, np.arange(rows.size)] <= limit
+        # one line per detection: the closest
+        for index in np.flatnonzero(hit):
+            others = hit & (nearest == nearest[index])
+            if distance[nearest[index], index] == distance[nearest[index], others].min():
+                detections[index] = nearest[index]
+        rows = np.where(detections >= 0, positions[detections], rows)
+    usable = (rows >= _HALF_WINDOW + 1) & (rows <= ny - _HALF_WINDOW)
+    return rows[usable], inside[usable], detections[usable]
 
 
 @dataclass(frozen=True)

@@ -41,14 +41,6 @@ from astropy.io import fits
 
 from common.errors import RecipeError
 from muse.layout import N_PORTS, extname, geometry_for_detector
-from muse.recipes.arclines import (
-    central_spectrum,
-    detect_lines,
-    evaluate_solution,
-    fit_gaussians,
-    fit_solution,
-    identify_lines,
-)
 from muse.recipes.basicproc import combine_stack, default_threads, image_set, load_trimmed
 from muse.recipes.flat import calibration_files
 from muse.recipes.frames import (
@@ -68,8 +60,8 @@ from muse.recipes.products import (
 )
 from muse.recipes.runner import IfuOutput, Progress, run_recipe, select_ifus
 from muse.recipes.sof import classify_files
-from muse.recipes.trace import SliceTrace
 from muse.recipes.wavecal_io import read_line_catalog, read_trace_table, write_residual_preview
+from muse.recipes.wavecal_slice import WLEN, qc_comment, solve_slices
 
 __all__ = ["BIAS_CATG", "CATALOG_CATG", "CATG", "RAW_CATG", "RECIPE", "TRACE_CATG",
            "WLEN", "lamps_on", "make_wavecal", "run_inputs"]
@@ -80,9 +72,7 @@ RAW_CATG = "ARC"
 BIAS_CATG = "MASTER_BIAS"
 TRACE_CATG = "TRACE_TABLE"
 CATALOG_CATG = "LINE_CATALOG"
-WLEN = 7000.0
 _LAMP_NAMES = {"CU-LAMP3": "Ne", "CU-LAMP6": "Ne", "CU-LAMP4": "Xe", "CU-LAMP5": "HgCd"}
-_ION_LAMPS = {"Ne": "Ne", "Xe": "Xe", "Hg": "HgCd", "Cd": "HgCd"}
 _COMBINE_DEFAULTS = {"nlow": 1, "nhigh": 1, "nkeep": 1, "lsigma": 3.0, "hsigma": 3.0}
 
 
@@ -165,110 +155,13 @@ def _lamp_images(task: WavecalTask) -> tuple[dict[str, np.ndarray], dict[str, np
     return images, variances, detector, primary, chip_header
 
 
-def _statistics(prefix: str, values: np.ndarray) -> dict[str, float]:
-    if values.size == 0:
-        return {}
-    return {f"{prefix} MEAN": float(values.mean()),
-            f"{prefix} STDEV": float(values.std(ddof=1)) if values.size > 1 else 0.0,
-            f"{prefix} MIN": float(values.min()), f"{prefix} MAX": float(values.max())}
-
-
-def _calibrate_slice(trace: SliceTrace, images, variances, catalog, spectral, params, ny: int,
-                     qc: dict[str, float | int], points: list[np.ndarray]) -> np.ndarray:
-    """The ``wlc`` coefficients and MSE of one slice; QC and residual points are collected."""
-    y = np.arange(1, ny + 1, dtype=np.float64)
-    centre = trace.x("centre", y)
-    sigma_px = spectral.line_fwhm_px / 2.3548
-    linesigma = params["linesigma"] if params["linesigma"] > 0 else 3.0
-    slice_name = f"WAVECAL SLICE{trace.slice_no}"
-    xs, ys, lams, errors, scatters, fwhms, line_ids = [], [], [], [], [], [], []
-    ndet, nid, peaks = 0, 0, []
-    for number, (lamp, image) in enumerate(images.items(), start=1):
-        wanted = [(wl, i) for i, (wl, ion) in enumerate(catalog)
-                  if lamp == "all" or _ION_LAMPS.get(ion[:2]) in lamp.split("+")]
-        if len(wanted) < 2:
-            continue
-        lines = np.array([wl for wl, _ in wanted])
-        spectrum, variance = central_spectrum(image, variances[lamp], centre,
-                                              bad=~np.isfinite(variances[lamp]))
-        found = detect_lines(spectrum, variance, sigma=float(params["sigma"]),
-                             line_sigma=sigma_px)
-        ndet += found.centre.size
-        detections, matched = identify_lines(
-            found.centre, lines, first_row_wavelength=spectral.lambda_first_row,
-            dispersion=spectral.dispersion, dres=float(params["dres"]),
-            tolerance=float(params["tolerance"]))
-        nid += detections.size
-        lamp_peaks = found.peak[detections]
-        peaks.append(lamp_peaks)
-        qc.update(_statistics(f"{slice_name} LAMP{number} LINES PEAK", lamp_peaks))
-        spans = []
-        for row in found.centre[detections]:
-            columns = np.arange(int(np.ceil(trace.x("left", row))),
-                                int(np.floor(trace.x("right", row))) + 1)
-            spans.append(columns[(columns >= 1) & (columns <= image.shape[1])])
-        if not spans:
-            continue
-        owner = np.concatenate([np.full(c.size, k) for k, c in enumerate(spans)])
-        all_columns = np.concatenate(spans)
-        fit = fit_gaussians(image, variances[lamp], all_columns - 1,
-                            found.centre[detections][owner], sigma_px)
-        for k, line in enumerate(matched):
-            mine = owner == k
-            columns, keep = all_columns[mine], fit.ok[mine]
-            centres = fit.centre[mine]
-            if keep.sum() < 3:
-                continue
-            slope = np.polyfit(columns[keep], centres[keep], 1)
-            deviation = centres - np.polyval(slope, columns)
-            rms = max(float(np.sqrt(np.mean(deviation[keep] ** 2))), 0.01)
-            keep &= np.abs(deviation) <= linesigma * rms
-            scatter = float(np.sqrt(np.mean(deviation[keep] ** 2)))
-            rows_fit = centres[keep]
-            xs.append(columns[keep] - trace.x("centre", rows_fit))
-            ys.append(rows_fit)
-            lams.append(np.full(rows_fit.size, lines[line]))
-            errors.append(fit.error[mine][keep])
-            scatters.append(np.full(rows_fit.size, scatter))
-            fwhms.append(2.3548 * fit.sigma[mine][keep] * spectral.dispersion)
-            line_ids.append(np.full(rows_fit.size, wanted[line][1]))
-    qc[f"{slice_name} LINES NDET"] = ndet
-    qc[f"{slice_name} LINES NID"] = nid
-    qc.update(_statistics(f"{slice_name} LINES PEAK", np.concatenate(peaks) if peaks
-                          else np.empty(0)))
-    xorder, yorder = int(params["xorder"]), int(params["yorder"])
-    if not lams or sum(a.size for a in lams) <= (xorder + 1) * (yorder + 1):
-        raise RecipeError(f"slice {trace.slice_no}: {sum(a.size for a in lams)} line positions "
-                          f"from {nid} identified lines, too few for a solution of order "
-                          f"{xorder} x {yorder}")
-    x, yy, lam = (np.concatenate(a) for a in (xs, ys, lams))
-    error, scatter = np.concatenate(errors), np.concatenate(scatters)
-    floor = 1e-4
-    weighting = params["fitweighting"]
-    weights = {"uniform": np.ones_like(x), "cerr": 1 / np.maximum(error, floor) ** 2,
-               "scatter": 1 / np.maximum(scatter, floor) ** 2,
-               "cerrscatter": 1 / np.maximum(error**2 + scatter**2, floor**2)}[weighting]
-    fitsigma = params["fitsigma"] if params["fitsigma"] > 0 else 3.0
-    solution = fit_solution(x, yy, lam, weights, xorder=xorder, yorder=yorder,
-                            x_scale=max(trace.width / 2, 1.0), ny=ny, reject_sigma=fitsigma)
-    fwhm = np.concatenate(fwhms)[solution.kept]
-    qc.update(_statistics(f"{slice_name} LINES FWHM", fwhm))
-    qc[f"{slice_name} RESOL"] = float(np.mean(lam[solution.kept] / fwhm))
-    qc[f"{slice_name} FIT NLINES"] = int(np.unique(np.concatenate(line_ids)[solution.kept]).size)
-    qc[f"{slice_name} FIT RMS"] = solution.rms
-    for name, row in (("BOTTOM", 1.0), ("TOP", float(ny))):
-        left = trace.x("left", row) - trace.x("centre", row)
-        right = trace.x("right", row) - trace.x("centre", row)
-        qc[f"{slice_name} DWLEN {name}"] = float(
-            evaluate_solution(solution.coefficients, left, row)
-            - evaluate_solution(solution.coefficients, right, row))
-    central = evaluate_solution(solution.coefficients, np.zeros_like(y), y)
-    if central[0] <= WLEN <= central[-1]:
-        qc[f"{slice_name} WLPOS"] = float(np.interp(WLEN, central, y))
-        qc[f"{slice_name} WLEN"] = WLEN
-    points.append(np.stack([x + trace.x("centre", yy), yy, -solution.residuals,
-                            solution.kept.astype(float)]))
-    return np.concatenate([solution.coefficients.ravel(), [solution.mse]])
+def _comment_qc(header: fits.Header) -> None:
+    """Give the QC cards ESO's comments, where a comment fits the card's 80 characters."""
+    for card in header.cards:
+        if card.keyword.startswith("ESO QC "):
+            comment = qc_comment(card.keyword[len("ESO QC "):])
+            if comment and len(card.image.rstrip()) + 3 + len(comment) <= 80:
+                header.comments[card.keyword] = comment
 
 
 def _wavecal_ifu(task: WavecalTask) -> IfuOutput:
@@ -277,15 +170,9 @@ def _wavecal_ifu(task: WavecalTask) -> IfuOutput:
     spectral = geometry_for_detector(detector).spectral
     traces = read_trace_table(task.trace, task.ifu)
     ny = detector.trimmed_ny
-    qc: dict[str, float | int] = {}
-    points: list[np.ndarray] = []
-    rows = []
-    for trace in traces:
-        try:
-            rows.append(_calibrate_slice(trace, images, variances, task.catalog, spectral,
-                                         task.params, ny, qc, points))
-        except RecipeError as exc:
-            raise RecipeError(f"{where}: {exc}") from None
+    solved = solve_slices(traces, images, variances, task.catalog, spectral, task.params, ny,
+                          where)
+    qc, points, rows = solved.qc, solved.points, solved.rows
     xorder, yorder = int(task.params["xorder"]), int(task.params["yorder"])
     columns = [fits.Column("SliceNo", "J", array=[t.slice_no for t in traces])]
     table = np.array(rows)
@@ -308,6 +195,7 @@ def _wavecal_ifu(task: WavecalTask) -> IfuOutput:
                                 calibrations=calibrations, params=task.params,
                                 ncombined=len(raw), pipefile=product_name(CATG, task.ifu),
                                 ifu=task.ifu, chip=chip_header, keywords=keywords)
+    _comment_qc(hdu.header if task.merged else header)
     residuals = np.concatenate(points, axis=1)
     rms = float(np.sqrt(np.mean(residuals[2][residuals[3] > 0] ** 2)))
 

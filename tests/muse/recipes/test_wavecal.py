@@ -1,5 +1,7 @@
 """muse_wavecal on the small night: the solution against the simulator's true dispersion."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from astropy.io import fits
@@ -9,8 +11,30 @@ from common.errors import RecipeError
 from muse.instrument.light import LightSources
 from muse.recipes.arclines import central_spectrum, detect_lines, evaluate_solution
 from muse.recipes.wavecal import make_wavecal
+from muse.recipes.wavecal_io import read_trace_table
 
 IFU = 5  # the IFU the session's wavecal_run processes
+
+
+def _residuals_px(table, truth, light, ifu: int, geometry) -> dict[int, np.ndarray]:
+    """Per slice, (fitted − true) wavelength in CCD pixels over the slice's pixels in the cube."""
+    dispersion = geometry.spectral.dispersion
+    y = np.arange(1, geometry.detector.trimmed_ny + 1, dtype=np.float64)[:, None]
+    residuals = {}
+    for row in table:
+        number = int(row["SliceNo"])
+        model = truth.ifu(ifu).slice(number)
+        left, right = model.left_edge(y), model.right_edge(y)
+        x = np.arange(int(left.min()), int(right.max()) + 2, dtype=np.float64)[None, :]
+        inside = (x >= left + 0.5) & (x <= right - 0.5)
+        coefficients = np.array([[row[f"wlc{i}{j}"] for j in range(7)] for i in range(3)])
+        # the recipe's x is relative to its own traced centre; the truth's centre is within
+        # a few hundredths of a pixel of it, a negligible wavelength difference (tilt < 0.3 px)
+        fitted = evaluate_solution(coefficients, *np.broadcast_arrays(x - model.centre(y), y))
+        true = light.dispersion.wavelength(ifu, number, x, y)
+        in_cube = inside & (true > 4750) & (true < 9350)
+        residuals[number] = ((fitted - true) / dispersion)[in_cube]
+    return residuals
 
 
 def test_solution_matches_the_true_dispersion(wavecal_run, truth, small_night):
@@ -20,25 +44,15 @@ def test_solution_matches_the_true_dispersion(wavecal_run, truth, small_night):
     assert len(table) == 48 and table.columns.names[0] == "SliceNo"
     assert [name for name in table.columns.names if name.startswith("wlc")] == [
         f"wlc{i}{j}" for i in range(3) for j in range(7)]
-    dispersion = small_night.geometry.spectral.dispersion
-    y = np.arange(1, 513, dtype=np.float64)[:, None]
-    residuals = []
-    for row in table:
-        number = int(row["SliceNo"])
-        model = truth.ifu(IFU).slice(number)
-        left, right = model.left_edge(y), model.right_edge(y)
-        x = np.arange(int(left.min()), int(right.max()) + 2, dtype=np.float64)[None, :]
-        inside = (x >= left + 0.5) & (x <= right - 0.5)
-        coefficients = np.array([[row[f"wlc{i}{j}"] for j in range(7)] for i in range(3)])
-        # the recipe's x is relative to its own traced centre; the truth's centre is within
-        # a few hundredths of a pixel of it, a negligible wavelength difference (tilt < 0.3 px)
-        fitted = evaluate_solution(coefficients, *np.broadcast_arrays(x - model.centre(y), y))
-        true = light.dispersion.wavelength(IFU, number, x, y)
-        in_cube = inside & (true > 4750) & (true < 9350)
-        residuals.append(((fitted - true) / dispersion)[in_cube])
-    residuals = np.concatenate(residuals)
+    residuals = np.concatenate(list(_residuals_px(table, truth, light, IFU,
+                                                  small_night.geometry).values()))
     assert np.sqrt(np.mean(residuals**2)) < 0.02
     assert np.abs(residuals).max() < 0.1
+    qc = wavecal_run.result.units[IFU].qc
+    # a clean night: every slice solved at the first attempt
+    assert (qc["WAVECAL NSLICES RETRIED"], qc["WAVECAL NSLICES FAILED"]) == (0, 0)
+    assert not [key for key in qc if key.endswith("SUBSTITUTE")]
+    assert 0 < qc["WAVECAL FIT RMS MAX"] < 0.04
 
 
 def test_qc_and_products(wavecal_run, fitsverify, small_night):
@@ -132,3 +146,72 @@ def test_central_spectrum_skips_flagged_columns():
     bad[40, :] = True
     spectrum, error = central_spectrum(image, variance, centre, bad=bad)
     assert spectrum[40] == 0 and np.isinf(error[40])
+
+
+def _flagged_bias(bias: Path, trace: Path, out: Path, flag: dict[int, tuple[int, int, int]]):
+    """A copy of ``bias`` whose DQ flags, per slice, ``(half-width, first row, last row)``.
+
+    The flagged pixels are those within half-width columns of the slice's traced centre
+    (the whole slice for a half-width of 0), rows first..last (trimmed, 1-based).
+    """
+    traces = {t.slice_no: t for t in read_trace_table(trace, IFU)}
+    with fits.open(bias) as hdus:
+        dq = hdus["DQ"].data
+        for number, (half, first, last) in flag.items():
+            t = traces[number]
+            for row in range(first, last + 1):
+                if half:
+                    centre = round(float(t.x("centre", row)))
+                    lo, hi = centre - half, centre + half
+                else:
+                    lo = int(np.floor(t.x("left", row))) - 1
+                    hi = int(np.ceil(t.x("right", row))) + 1
+                dq[row - 1, lo - 1:hi] |= 1
+        hdus.writeto(out)
+    return out
+
+
+def test_a_damaged_slice_is_retried_from_its_neighbour(small_night, bias_run, flat_run, truth,
+                                                       tmp_path):
+    """Slice 10's central columns flagged in the lower half of the CCD, slice 30 entirely.
+
+    Slice 10 finds only the upper half's lines in its central spectrum and is solved again
+    from slice 9's solution, every line then fitted in the unflagged columns; slice 30 has
+    no light left and carries slice 29's solution.
+    """
+    trace = flat_run.out / f"TRACE_TABLE-{IFU:02d}.fits"
+    bias = _flagged_bias(bias_run.out / f"MASTER_BIAS-{IFU:02d}.fits", trace,
+                         tmp_path / "MASTER_BIAS.fits", {10: (2, 1, 300), 30: (0, 1, 512)})
+    result = make_wavecal(small_night.arc_files, bias, trace,
+                          small_night.statics["LINE_CATALOG"], out_dir=tmp_path / "out",
+                          ifus=[IFU])
+    qc = result.units[IFU].qc
+    assert (qc["WAVECAL NSLICES RETRIED"], qc["WAVECAL NSLICES FAILED"]) == (2, 1)
+    assert [key for key in qc if key.endswith("SUBSTITUTE")] == ["WAVECAL SLICE30 SUBSTITUTE"]
+    assert qc["WAVECAL SLICE30 SUBSTITUTE"] == 29
+    assert qc["WAVECAL SLICE10 FIT NLINES"] >= qc["WAVECAL SLICE9 FIT NLINES"] - 2
+    product = tmp_path / "out" / f"WAVECAL_TABLE-{IFU:02d}.fits"
+    header = fits.getheader(product)
+    assert header["HIERARCH ESO QC WAVECAL SLICE30 SUBSTITUTE"] == 29
+    assert header.comments["HIERARCH ESO QC WAVECAL NSLICES FAILED"] == (
+        "Slices with a substitute solution")
+    assert header.comments["HIERARCH ESO QC WAVECAL SLICE10 FIT RMS"] == "[Angstrom] RMS"
+    table = fits.getdata(product, 1)
+    light = LightSources.load(truth.model, small_night.truth_directory)
+    residuals = _residuals_px(table, truth, light, IFU, small_night.geometry)
+    assert np.sqrt(np.mean(residuals[10] ** 2)) < 0.02
+    # the substitute: the neighbour's solution, a few pixels off the slice's own truth
+    np.testing.assert_array_equal(table[29]["wlc00"], table[28]["wlc00"])
+    assert np.sqrt(np.mean(residuals[30] ** 2)) < 5
+
+
+def test_no_usable_slice_is_an_error_naming_the_file(small_night, bias_run, flat_run, tmp_path):
+    trace = flat_run.out / f"TRACE_TABLE-{IFU:02d}.fits"
+    bias = _flagged_bias(bias_run.out / f"MASTER_BIAS-{IFU:02d}.fits", trace,
+                         tmp_path / "MASTER_BIAS.fits",
+                         {number: (0, 1, 512) for number in range(1, 49)})
+    with pytest.raises(RecipeError, match=rf"{small_night.arc_files[0].name}.*no slice could "
+                                          "be calibrated"):
+        make_wavecal(small_night.arc_files, bias, trace, small_night.statics["LINE_CATALOG"],
+                     out_dir=tmp_path / "out", ifus=[IFU])
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
