@@ -38,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 from astropy.io import fits
+from threadpoolctl import threadpool_limits
 
 from common.errors import RecipeError
 from muse.layout import N_PORTS, extname, geometry_for_detector
@@ -170,8 +171,11 @@ def _wavecal_ifu(task: WavecalTask) -> IfuOutput:
     spectral = geometry_for_detector(detector).spectral
     traces = read_trace_table(task.trace, task.ifu)
     ny = detector.trimmed_ny
-    solved = solve_slices(traces, images, variances, task.catalog, spectral, task.params, ny,
-                          where)
+    # the fits are many small linear systems: BLAS threads only add overhead, and two IFU
+    # processes with a BLAS pool per core each would oversubscribe the machine
+    with threadpool_limits(limits=1, user_api="blas"):
+        solved = solve_slices(traces, images, variances, task.catalog, spectral, task.params,
+                              ny, where)
     qc, points, rows = solved.qc, solved.points, solved.rows
     xorder, yorder = int(task.params["xorder"]), int(task.params["yorder"])
     columns = [fits.Column("SliceNo", "J", array=[t.slice_no for t in traces])]
@@ -198,12 +202,15 @@ def _wavecal_ifu(task: WavecalTask) -> IfuOutput:
     _comment_qc(hdu.header if task.merged else header)
     residuals = np.concatenate(points, axis=1)
     rms = float(np.sqrt(np.mean(residuals[2][residuals[3] > 0] ** 2)))
+    title = (f"{CATG} IFU {task.ifu} ({extname(task.ifu)}), {len(task.raw)} arcs from "
+             f"{str(primary.get('DATE-OBS', '?'))[:19]}\nfit residuals: RMS {rms:.4f} Å "
+             f"({rms / spectral.dispersion:.4f} pix), {len(traces)} slices, "
+             f"{len(solved.retried)} retried, {len(solved.failed)} failed")
 
     def write() -> None:
         write_hdus(task.products[CATG], header, [hdu])
-        write_residual_preview(task.preview, residuals,
-                               title=f"{CATG} {extname(task.ifu)}: fit residuals, RMS "
-                                     f"{rms:.4f} Å", shape=(ny, detector.trimmed_nx))
+        write_residual_preview(task.preview, residuals, title=title,
+                               shape=(ny, detector.trimmed_nx))
 
     WRITER.submit(write)
     attributes = {"raw_files": [name for name, _ in raw], "master_bias": task.master_bias.name,

@@ -124,8 +124,10 @@ def write_residual_preview(path: Path, points: np.ndarray, *, title: str,
                  label="rejected")
     axes.set_xlim(0.5, shape[1] + 0.5)
     axes.set_ylim(0.5, shape[0] + 0.5)
-    axes.set_xlabel("trimmed x [pixel]")
-    axes.set_ylabel("trimmed y [pixel]")
+    axes.set_xlabel("CCD x, trimmed [pix]")
+    axes.set_ylabel("CCD y, trimmed [pix]")
     axes.set_title(title, fontsize=10)
     figure.colorbar(scatter, ax=axes, label="fit - catalogue wavelength [Angstrom]")
+    if (~good).any():
+        axes.legend(loc="upper right", fontsize=8)
     figure.savefig(path, format="png")
