@@ -11,7 +11,8 @@ The steps of ESO's ``muse_wavecal`` for one slice, as plain array functions:
    pairs wins; the matches are then refined with polynomials of rising order, a detection and
    a line matching when their distance is at most ``tolerance`` × the median catalogue spacing;
 4. :func:`fit_gaussians` — every identified line in every column of the slice: a
-   pixel-integrated Gaussian plus background, by weighted Gauss–Newton, many lines at once;
+   pixel-integrated Gaussian plus background, by weighted Gauss–Newton, many lines at once
+   (compiled: :mod:`muse.recipes._lines`);
 5. :func:`fit_solution` — λ as a polynomial of order ``xorder`` in ``x`` (column minus the
    traced centre at that row) and ``yorder`` in ``y`` (trimmed 1-based row), with iterative
    ``fitsigma`` rejection; the coefficients are returned for raw powers ``x^i y^j``, ESO's
@@ -26,6 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import median_filter
 from scipy.special import ndtr
+
+from muse.recipes._lines import fit_lines
 
 __all__ = [
     "CENTRAL_REACH",
@@ -45,7 +48,6 @@ _ITERATIONS = 12
 _HALF_WINDOW = 4
 _CENTRAL_COLUMNS = 3
 CENTRAL_REACH = 4
-_SQRT_2PI = math.sqrt(2 * math.pi)
 
 
 def central_spectrum(image: np.ndarray, variance: np.ndarray, centre: np.ndarray,
@@ -99,43 +101,19 @@ class GaussianFits:
 
 
 def fit_gaussians(image: np.ndarray, variance: np.ndarray, columns: np.ndarray,
-                  guesses: np.ndarray, sigma: float) -> GaussianFits:
-    """Fit one Gaussian per (0-based column, 1-based row guess) pair, all at once."""
-    offsets = np.arange(-_HALF_WINDOW, _HALF_WINDOW + 1)
-    start = np.clip(np.rint(guesses).astype(int) - 1, _HALF_WINDOW,
-                    image.shape[0] - 1 - _HALF_WINDOW)
-    rows = start[:, None] + offsets[None, :]
-    data = image[rows, columns[:, None]].astype(np.float64)
-    weight = 1.0 / np.maximum(variance[rows, columns[:, None]].astype(np.float64), 1e-6)
-    y = rows + 1.0
-    background = np.minimum(data[:, 0], data[:, -1])
-    flux = np.maximum((data - background[:, None]).sum(axis=1), 1e-3)
-    centre = np.asarray(guesses, dtype=np.float64).copy()
-    width = np.full_like(centre, sigma)
-    for _ in range(_ITERATIONS):
-        upper, lower = (y + 0.5 - centre[:, None]) / width[:, None], (
-            y - 0.5 - centre[:, None]) / width[:, None]
-        phi_u, phi_l = np.exp(-0.5 * upper**2) / _SQRT_2PI, np.exp(-0.5 * lower**2) / _SQRT_2PI
-        profile = ndtr(upper) - ndtr(lower)
-        residual = data - (flux[:, None] * profile + background[:, None])
-        jacobian = np.stack([profile,
-                             flux[:, None] * (phi_l - phi_u) / width[:, None],
-                             flux[:, None] * (lower * phi_l - upper * phi_u) / width[:, None],
-                             np.ones_like(profile)], axis=2)
-        normal = np.einsum("nwi,nw,nwj->nij", jacobian, weight, jacobian)
-        normal += np.eye(4)[None] * 1e-9
-        gradient = np.einsum("nwi,nw,nw->ni", jacobian, weight, residual)
-        step = np.linalg.solve(normal, gradient[:, :, None])[:, :, 0]
-        flux = flux + step[:, 0]
-        centre = centre + np.clip(step[:, 1], -1.0, 1.0)
-        width = np.clip(width + np.clip(step[:, 2], -0.3, 0.3), 0.3 * sigma, 3.0 * sigma)
-        background = background + step[:, 3]
-    covariance = np.linalg.inv(normal)
-    error = np.sqrt(np.maximum(covariance[:, 1, 1], 0.0))
-    ok = ((flux > 0) & (np.abs(centre - guesses) < 2.0) & (width > 0.31 * sigma)
-          & (width < 2.9 * sigma) & np.isfinite(error) & (error < 1.0))
-    return GaussianFits(centre=centre, error=error, sigma=width, flux=flux,
-                        background=background, ok=ok)
+                  guesses: np.ndarray, sigma: float, *, nthreads: int = 1) -> GaussianFits:
+    """Fit one Gaussian per (0-based column, 1-based row guess) pair (compiled, in parallel).
+
+    Each line: a pixel-integrated Gaussian plus background on the ``2 × 4 + 1`` rows around
+    its guess, by weighted Gauss–Newton (:mod:`muse.recipes._lines`).
+    """
+    result = fit_lines(np.ascontiguousarray(image, dtype=np.float32),
+                       np.ascontiguousarray(variance, dtype=np.float32),
+                       np.ascontiguousarray(columns, dtype=np.intp),
+                       np.ascontiguousarray(guesses, dtype=np.float64), float(sigma),
+                       half_window=_HALF_WINDOW, iterations=_ITERATIONS, nthreads=nthreads)
+    return GaussianFits(centre=result[:, 0], error=result[:, 1], sigma=result[:, 2],
+                        flux=result[:, 3], background=result[:, 4], ok=result[:, 5] > 0)
 
 
 def detect_lines(spectrum: np.ndarray, variance: np.ndarray, *, sigma: float,

@@ -175,7 +175,7 @@ def _wavecal_ifu(task: WavecalTask) -> IfuOutput:
     # processes with a BLAS pool per core each would oversubscribe the machine
     with threadpool_limits(limits=1, user_api="blas"):
         solved = solve_slices(traces, images, variances, task.catalog, spectral, task.params,
-                              ny, where)
+                              ny, where, nthreads=task.nthreads)
     qc, points, rows = solved.qc, solved.points, solved.rows
     xorder, yorder = int(task.params["xorder"]), int(task.params["yorder"])
     columns = [fits.Column("SliceNo", "J", array=[t.slice_no for t in traces])]

@@ -147,8 +147,10 @@ def calibrate_slice(trace: SliceTrace, images: Mapping[str, np.ndarray],
                     variances: Mapping[str, np.ndarray],
                     catalog: Sequence[tuple[float, str]], spectral: SpectralLayout,
                     params: Mapping[str, ParameterValue], ny: int, *,
-                    guess: np.ndarray | None = None) -> SliceFit:
+                    guess: np.ndarray | None = None, nthreads: int = 1) -> SliceFit:
     """Solve one slice; with ``guess`` (``wlc`` of a neighbour) lines are placed by it.
+
+    The line fits run on ``nthreads`` threads.
 
     Raises :class:`RecipeError` (naming the slice) when too few line positions remain.
     """
@@ -199,7 +201,8 @@ def calibrate_slice(trace: SliceTrace, images: Mapping[str, np.ndarray],
             continue
         owner = np.concatenate([np.full(c.size, k) for k, c in enumerate(spans)])
         all_columns = np.concatenate(spans)
-        fit = fit_gaussians(image, variance, all_columns - 1, rows[owner], sigma_px)
+        fit = fit_gaussians(image, variance, all_columns - 1, rows[owner], sigma_px,
+                            nthreads=nthreads)
         for k, line in enumerate(matched):
             mine = owner == k
             columns, keep = all_columns[mine], fit.ok[mine]
@@ -290,8 +293,10 @@ def _neighbours(index: int, count: int) -> list[int]:
 def solve_slices(traces: Sequence[SliceTrace], images: Mapping[str, np.ndarray],
                  variances: Mapping[str, np.ndarray], catalog: Sequence[tuple[float, str]],
                  spectral: SpectralLayout, params: Mapping[str, ParameterValue], ny: int,
-                 where: str) -> SliceSolutions:
+                 where: str, *, nthreads: int = 1) -> SliceSolutions:
     """Solve every slice of one IFU, retrying poor slices from their nearest good neighbour.
+
+    The line fits run on ``nthreads`` threads.
 
     Raises :class:`RecipeError` naming ``where`` when no slice at all can be solved.
     """
@@ -300,7 +305,7 @@ def solve_slices(traces: Sequence[SliceTrace], images: Mapping[str, np.ndarray],
     for trace in traces:
         try:
             first.append(calibrate_slice(trace, images, variances, catalog, spectral, params,
-                                         ny))
+                                         ny, nthreads=nthreads))
         except RecipeError as exc:
             first.append(None)
             reasons[trace.slice_no] = str(exc)
@@ -324,7 +329,7 @@ def solve_slices(traces: Sequence[SliceTrace], images: Mapping[str, np.ndarray],
                      and (fit := first[i]) is not None)
         try:
             retry = calibrate_slice(trace, images, variances, catalog, spectral, params, ny,
-                                    guess=guide.coefficients)
+                                    guess=guide.coefficients, nthreads=nthreads)
         except RecipeError:
             retry = None
         if retry is not None and _poor(retry, median_lines, median_central,

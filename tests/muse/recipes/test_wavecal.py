@@ -5,11 +5,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 from astropy.io import fits
+from scipy.optimize import curve_fit
+from scipy.special import ndtr
 
 from awe.cli import main
 from common.errors import RecipeError
 from muse.instrument.light import LightSources
-from muse.recipes.arclines import central_spectrum, detect_lines, evaluate_solution
+from muse.recipes._lines import fit_lines
+from muse.recipes.arclines import (
+    central_spectrum,
+    detect_lines,
+    evaluate_solution,
+    fit_gaussians,
+)
 from muse.recipes.wavecal import make_wavecal
 from muse.recipes.wavecal_io import read_trace_table
 
@@ -215,3 +223,48 @@ def test_no_usable_slice_is_an_error_naming_the_file(small_night, bias_run, flat
         make_wavecal(small_night.arc_files, bias, trace, small_night.statics["LINE_CATALOG"],
                      out_dir=tmp_path / "out", ifus=[IFU])
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def _pixel_gaussian(rows, flux, centre, sigma, background):
+    return flux * (ndtr((rows + 0.5 - centre) / sigma) - ndtr((rows - 0.5 - centre) / sigma)) \
+        + background
+
+
+def test_compiled_line_fits_match_a_least_squares_fit():
+    """fit_gaussians (Cython, 2 threads) against scipy's curve_fit of the same model."""
+    rng = np.random.default_rng(3)
+    rows = np.arange(1, 201, dtype=np.float64)
+    centres = np.array([20.3, 61.77, 100.5, 143.02, 180.9])
+    image = np.empty((rows.size, 4), dtype=np.float32)
+    for column in range(4):
+        image[:, column] = sum(_pixel_gaussian(rows, 4000.0 * (column + 1), c, 0.95, 12.0)
+                               for c in centres)
+    image += rng.normal(0, 5, image.shape).astype(np.float32)
+    variance = np.full(image.shape, 25.0, dtype=np.float32)
+    variance[:, 3] = np.inf  # a flagged column: no weight, no fit
+    columns = np.repeat(np.arange(4), centres.size)
+    guesses = np.tile(centres + 0.7, 4)
+    fits_ = fit_gaussians(image, variance, columns, guesses, 0.93, nthreads=2)
+    assert fits_.ok.tolist() == [True] * 15 + [False] * 5
+    for k in range(15):
+        column, guess = columns[k], guesses[k]
+        window = np.abs(rows - np.rint(guess)) <= 4
+        expected, covariance = curve_fit(
+            _pixel_gaussian, rows[window], image[window, column].astype(np.float64),
+            p0=(1000.0, guess, 0.93, 0.0), sigma=np.full(window.sum(), 5.0),
+            absolute_sigma=True)
+        assert fits_.centre[k] == pytest.approx(expected[1], abs=1e-6)
+        assert fits_.sigma[k] == pytest.approx(expected[2], abs=1e-6)
+        assert fits_.flux[k] == pytest.approx(expected[0], rel=1e-6)
+        assert fits_.error[k] == pytest.approx(np.sqrt(covariance[1, 1]), rel=1e-3)
+    assert np.abs(fits_.centre[:15] - np.tile(centres, 3)).max() < 0.01
+
+
+def test_compiled_line_fits_check_their_arguments():
+    image = np.zeros((20, 3), dtype=np.float32)
+    with pytest.raises(ValueError, match=r"columns\[1\]: expected 0..2, found 3"):
+        fit_lines(image, image, np.array([0, 3], dtype=np.intp), np.array([5.0, 6.0]), 1.0)
+    with pytest.raises(ValueError, match="columns and guesses: expected equal lengths"):
+        fit_lines(image, image, np.array([0], dtype=np.intp), np.array([5.0, 6.0]), 1.0)
+    with pytest.raises(ValueError, match="image: expected at least 9 rows, found 5"):
+        fit_lines(image[:5], image[:5], np.array([0], dtype=np.intp), np.array([3.0]), 1.0)
