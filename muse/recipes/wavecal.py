@@ -46,8 +46,10 @@ from muse.recipes.basicproc import combine_stack, default_threads, image_set, lo
 from muse.recipes.flat import calibration_files
 from muse.recipes.frames import (
     ChipLocation,
+    RawFile,
     index_inputs,
     open_chips_with_bias,
+    open_fits,
     require,
 )
 from muse.recipes.params import WAVECAL_PARAMETERS, ParameterValue, resolve
@@ -222,6 +224,27 @@ def _wavecal_ifu(task: WavecalTask) -> IfuOutput:
     return IfuOutput(ifu=task.ifu, qc=qc, attributes=attributes)
 
 
+def _check_modes(raw_files: Sequence[RawFile], trace_paths: Sequence[Path]) -> None:
+    """Refuse arcs of different instrument modes, and traces of another mode or read-out.
+
+    (Read-out, binning and chip of arcs and MASTER_BIAS are checked per IFU with the chips.)
+    """
+    reference = raw_files[0]
+    where = f"recipe {RECIPE}: {reference.path}"
+    expected = {key: require(reference.primary, key, kind, where)
+                for key, kind in (("ESO INS MODE", str), ("ESO DET READ CURID", int))}
+    headers = [(str(raw.path), raw.primary, ("ESO INS MODE",)) for raw in raw_files[1:]]
+    for path in trace_paths:
+        with open_fits(path) as hdul:
+            headers.append((str(path), hdul[0].header.copy(), tuple(expected)))
+    for name, header, keys in headers:
+        for key in keys:
+            found = require(header, key, type(expected[key]), f"recipe {RECIPE}: {name}")
+            if found != expected[key]:
+                raise RecipeError(f"recipe {RECIPE}: {name}: keyword '{key}': expected "
+                                  f"{expected[key]!r} as in {reference.path}, found {found!r}")
+
+
 def _single(paths: list[Path], catg: str) -> list[Path]:
     if not paths:
         raise RecipeError(f"recipe {RECIPE}: expected a {catg}, found none")
@@ -258,6 +281,7 @@ def make_wavecal(raw_paths: Iterable[Path | str], master_bias: Path | str | Iter
     catalog_path = _single(_paths(line_catalog), CATALOG_CATG)[0]
     catalog = read_line_catalog(catalog_path)
     raw_files = index_inputs(paths, RAW_CATG, RECIPE)
+    _check_modes(raw_files, trace_paths)
     selected = select_ifus(int(resolved["nifu"]), None if ifus is None else list(ifus),
                            raw_files)
     biases = calibration_files(bias_paths, BIAS_CATG)

@@ -268,3 +268,41 @@ def test_compiled_line_fits_check_their_arguments():
         fit_lines(image, image, np.array([0], dtype=np.intp), np.array([5.0, 6.0]), 1.0)
     with pytest.raises(ValueError, match="image: expected at least 9 rows, found 5"):
         fit_lines(image[:5], image[:5], np.array([0], dtype=np.intp), np.array([3.0]), 1.0)
+
+
+def _copy_with(path: Path, folder: Path, key: str, value: object) -> Path:
+    """A copy of ``path`` in ``folder`` with primary keyword ``key`` set to ``value``."""
+    folder.mkdir(exist_ok=True)
+    copy = folder / path.name
+    with fits.open(path, do_not_scale_image_data=True) as hdus:
+        hdus[0].header[key] = value
+        hdus.writeto(copy)
+    return copy
+
+
+@pytest.mark.parametrize("what, key, value", [
+    ("arc", "HIERARCH ESO INS MODE", "NFM-AO-N"),
+    ("arc", "HIERARCH ESO DET READ CURID", 2),
+    ("trace", "HIERARCH ESO INS MODE", "NFM-AO-N"),
+    ("trace", "HIERARCH ESO DET READ CURID", 2),
+    ("bias", "HIERARCH ESO DET READ CURID", 2),
+])
+def test_mismatched_setups_name_the_file(small_night, bias_run, flat_run, tmp_path, what, key,
+                                         value):
+    """An arc, TRACE_TABLE or MASTER_BIAS of another mode or read-out: no product."""
+    arcs = list(small_night.arc_files)
+    bias = bias_run.out / f"MASTER_BIAS-{IFU:02d}.fits"
+    trace = flat_run.out / f"TRACE_TABLE-{IFU:02d}.fits"
+    if what == "arc":
+        arcs[2] = bad = _copy_with(arcs[2], tmp_path / "in", key, value)
+    elif what == "trace":
+        trace = bad = _copy_with(trace, tmp_path / "in", key, value)
+    else:
+        bias = bad = _copy_with(bias, tmp_path / "in", key, value)
+    with pytest.raises(RecipeError) as error:
+        make_wavecal(arcs, bias, trace, small_night.statics["LINE_CATALOG"],
+                     out_dir=tmp_path / "out", ifus=[IFU])
+    message = str(error.value)
+    assert str(bad) in message, message
+    assert f"'{key.removeprefix('HIERARCH ')}'" in message and repr(value) in message
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
