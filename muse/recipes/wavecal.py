@@ -9,20 +9,29 @@ LINE_CATALOG, per IFU or merged. Per IFU, with ESO's parameters
    ``muse_flat`` (pixels the MASTER_BIAS flags get no weight); the arcs of one lamp are
    combined (``combine``); without ``lampwise`` all lamps are summed and identified against
    the whole catalogue;
-2. per slice and lamp, lines are detected in the central column and identified against the
-   catalogue lines of that lamp with quality ≥ 1 (:mod:`muse.recipes.arclines`);
-3. every identified line is centred in every column between the traced edges; centres deviating
-   from a straight line along the arc line by more than ``linesigma`` × RMS are dropped;
+2. per slice and lamp, lines are detected in the central columns (the three unflagged ones
+   nearest the traced centre) and identified against the catalogue lines of that lamp with
+   quality ≥ 1 (:mod:`muse.recipes.arclines`);
+3. every identified line is centred in every column between the traced edges (compiled
+   Gaussian fits, ``nthreads`` threads); centres deviating from a straight line along the arc
+   line by more than ``linesigma`` × RMS are dropped;
 4. λ(x, y) = Σ ``wlc<i><j>`` xⁱ yʲ is fitted with weights ``fitweighting`` and ``fitsigma``
    rejection, where **x is the trimmed 1-based column minus the traced slice centre at row y**
    and y the trimmed 1-based row (the convention of this implementation; ESO's is not yet
-   checked, MUSE-FORMATS §8).
+   checked, MUSE-FORMATS §8);
+5. a slice whose fit fails or is poor is solved again from its nearest good neighbour's
+   solution, else carries that solution (:mod:`muse.recipes.wavecal_slice`).
+
+The arcs must share ``ESO INS MODE``; the TRACE_TABLE must have their mode and
+``ESO DET READ CURID``; the MASTER_BIAS their read-out, binning and chip.
 
 QC (``ESO QC WAVECAL SLICEj …``): ``LINES NDET/NID``, ``LINES PEAK MEAN/STDEV/MIN/MAX`` (counts,
 identified lines in the central column) and the same per lamp (``LAMPl``, lamps in the order
 met), ``LINES FWHM MEAN/STDEV/MIN/MAX`` (Å), ``RESOL`` (mean λ/FWHM), ``FIT NLINES``, ``FIT RMS``
 (Å), ``DWLEN BOTTOM/TOP`` (λ at the left minus the right edge in the first/last row, Å) and
-``WLPOS`` (the row at the slice centre where λ = ``WLEN``, 7000 Å).
+``WLPOS`` (the row at the slice centre where λ = ``WLEN``, 7000 Å); per IFU ``WAVECAL NSLICES
+RETRIED/FAILED``, ``WAVECAL FIT RMS MAX`` (pix) and ``WAVECAL SLICEj SUBSTITUTE`` per failed
+slice. QC cards carry ESO-style comments where they fit.
 
 Products: ``WAVECAL_TABLE-NN.fits`` (``SliceNo``, ``wlc<i><j>``, ``MSE`` in Å²) and a PNG of
 the fit residuals. Not supported: MASTER_DARK, MASTER_FLAT and BADPIX_TABLE inputs, the
