@@ -10,6 +10,7 @@ from scipy.special import ndtr
 
 from awe.cli import main
 from common.errors import RecipeError
+from muse.datamodel.generated import WavecalTable
 from muse.instrument.light import LightSources
 from muse.recipes._lines import fit_lines
 from muse.recipes.arclines import (
@@ -198,6 +199,12 @@ def test_a_damaged_slice_is_retried_from_its_neighbour(small_night, bias_run, fl
     assert [key for key in qc if key.endswith("SUBSTITUTE")] == ["WAVECAL SLICE30 SUBSTITUTE"]
     assert qc["WAVECAL SLICE30 SUBSTITUTE"] == 29
     assert qc["WAVECAL SLICE10 FIT NLINES"] >= qc["WAVECAL SLICE9 FIT NLINES"] - 2
+    # the data model flags the product: a slice carries its neighbour's solution
+    wavecal = WavecalTable()
+    wavecal.set_qc({key: value for key, value in qc.items() if key in WavecalTable.qc_keys})
+    wavecal.verify()
+    assert wavecal.quality_flags == 1 << WavecalTable.quality_bits["failed_slices"], \
+        wavecal.qc_failures()
     product = tmp_path / "out" / f"WAVECAL_TABLE-{IFU:02d}.fits"
     header = fits.getheader(product)
     assert header["HIERARCH ESO QC WAVECAL SLICE30 SUBSTITUTE"] == 29
