@@ -2,7 +2,8 @@
 """Arc-line fits: a pixel-integrated Gaussian plus background per (column, row guess) pair.
 
 The hot loop of ``muse_wavecal`` (tens of thousands of small fits per IFU): each line is fitted
-on its own by weighted Gauss–Newton with a 4×4 Cholesky solve, the lines in parallel over
+on its own by weighted Gauss–Newton with a 4×4 Cholesky solve (at most ``iterations`` steps,
+fewer once a step moves centre and width by less than 1e-9 px), the lines in parallel over
 ``nthreads`` OpenMP threads with the GIL released. Rows are 1-based, columns 0-based.
 """
 
@@ -14,6 +15,7 @@ from libc.math cimport INFINITY, M_SQRT1_2, erf, exp, fabs, floor, fmax, fmin, i
 cdef enum:
     MAX_WINDOW = 65
 cdef double INV_SQRT_2PI = 0.3989422804014327
+cdef double CONVERGED = 1e-9
 
 
 cdef inline double ndtr(double x) noexcept nogil:
@@ -125,6 +127,9 @@ cdef void fit_one(const float[:, ::1] image, const float[:, ::1] variance, Py_ss
         centre += clip(step[1], -1.0, 1.0)
         width = clip(width + clip(step[2], -0.3, 0.3), 0.3 * sigma, 3.0 * sigma)
         background += step[3]
+        if (fabs(step[1]) < CONVERGED and fabs(step[2]) < CONVERGED
+                and fabs(step[0]) < CONVERGED * fabs(flux)):
+            break  # converged: more steps would move the centre by less than 1e-9 px
     error = INFINITY
     if status == 0:
         # the centre's variance: element (1, 1) of the inverse of the last normal matrix
