@@ -200,8 +200,9 @@ def _wavecal_ifu(task: WavecalTask) -> IfuOutput:
     raw = [(location.path.name, RAW_CATG) for location in task.raw]
     calibrations = [(task.master_bias.name, BIAS_CATG), (task.trace.name, TRACE_CATG),
                     (task.catalog_name, CATALOG_CATG)]
+    # the table of a per-IFU file is named by its category (its IFU is the primary's EXTNAME)
     hdu = fits.BinTableHDU.from_columns(columns, name=extname(task.ifu) if task.merged
-                                        else None)
+                                        else CATG)
     header = None
     if task.merged:
         hdu.header.extend(merged_data_cards(chip_header, keywords))

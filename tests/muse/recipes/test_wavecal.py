@@ -1,5 +1,6 @@
 """muse_wavecal on the small night: the solution against the simulator's true dispersion."""
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -86,6 +87,13 @@ def test_qc_and_products(wavecal_run, fitsverify, small_night):
     assert header["HIERARCH ESO QC WAVECAL SLICE1 LINES NID"] == qc["WAVECAL SLICE1 LINES NID"]
     assert header["HIERARCH ESO PRO REC1 CAL3 CATG"] == "LINE_CATALOG"
     fitsverify(product)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with fits.open(product) as hdus:
+            hdus.verify("exception")
+            # the primary's EXTNAME names the IFU, as in ESO's per-IFU products
+            assert [hdu.name for hdu in hdus] == [f"CHAN{IFU:02d}", "WAVECAL_TABLE"]
+            assert hdus[1].columns["MSE"].unit == "Angstrom**2"
     preview = out / f"WAVECAL_TABLE-{IFU:02d}.png"
     assert preview.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
