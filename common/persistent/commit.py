@@ -264,7 +264,7 @@ def _stamp(session: Session, groups: dict[type, list[Any]]) -> tuple[list[dict],
     Returns the value dicts whose project and privileges were filled in (to undo on failure).
     """
     context = session.context
-    user, project, privileges = context.user, context.project, context.privileges
+    user, project, privileges = session.user, context.project, context.privileges
     now = utcnow()
     filled_project: list[dict] = []
     filled_privileges: list[dict] = []

@@ -48,6 +48,11 @@ class Session:
     def __repr__(self) -> str:
         return f"Session({self.database!r}, {self.context!r})"
 
+    @property
+    def user(self) -> str:
+        """Who acts: the user of an enclosing ``database.acting_as``, else the context's."""
+        return self.database.acting_user or self.context.user
+
     def table(self, name: str) -> Table:
         """The table ``name`` of this session's database, declared first when it is new.
 
@@ -87,10 +92,14 @@ def _default_database() -> Database:
 
 
 def _default_context(database: Database) -> Context:
-    """The configured context; on PostgreSQL the user is the database's ``current_user``."""
+    """The configured context; on PostgreSQL the user is the database's ``current_user``.
+
+    The login role is mapped to the user name ``creator`` stores (``AWE_ROLE_PREFIX`` dropped,
+    :func:`common.database.roles.user_name`).
+    """
     context = load_config().context()
-    if database.current_user:
-        context = replace(context, user=database.current_user)
+    if database.user_name:
+        context = replace(context, user=database.user_name)
     return replace(context, site=database.site)
 
 
