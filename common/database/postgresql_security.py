@@ -150,8 +150,8 @@ def security_statements(specs: Iterable[TableSpec], roles: RoleNames, *, sequenc
         for policy, (command, using, check) in _policies(kind).items():
             to = anonymous if policy == "awe_world_read" else users
             clause = f"CREATE POLICY {policy} ON {table} FOR {command} TO {to}"
-            clause += f" USING {using}" if using else ""
-            clause += f" WITH CHECK {check}" if check else ""
+            clause += f" USING ({using})" if using else ""
+            clause += f" WITH CHECK ({check})" if check else ""
             statements.append(clause)
         if kind in (OWNED, CREATOR_ONLY):
             statements.append(f"ALTER TABLE {table} ALTER COLUMN creator SET DEFAULT "

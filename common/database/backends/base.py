@@ -156,6 +156,12 @@ class Backend:
         """
         return False
 
+    def create_login_role(self, connection: Connection, role: str, roles: Any) -> None:
+        """Create the login ``role`` of a new user in the groups of ``roles`` (a ``RoleNames``).
+
+        Backends without roles: nothing (the user exists as a row of ``awe_user`` only).
+        """
+
     def set_role(self, connection: Connection, role: str) -> None:
         """Act as ``role`` until the open transaction ends (backends without roles: nothing)."""
 

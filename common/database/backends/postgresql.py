@@ -43,6 +43,7 @@ from sqlalchemy.types import TypeEngine
 from common.database.backends.base import Backend, DdlPermission, json_rows
 from common.database.postgresql_security import secure_tables
 from common.database.roles import RoleNames
+from common.errors import DatabaseError
 
 __all__ = ["SCHEMA_LOCK", "SCHEMA_LOCK_KEY", "PostgresqlBackend"]
 
@@ -116,6 +117,24 @@ class PostgresqlBackend(Backend):
                       *, sequence: str) -> bool:
         """Grants and policies by columns (:mod:`common.database.postgresql_security`)."""
         return secure_tables(connection, specs, role_prefix, sequence=sequence)
+
+    def create_login_role(self, connection: Connection, role: str, roles: RoleNames) -> None:
+        """``CREATE ROLE … LOGIN IN ROLE <awe_user>``, then granted to ``awe_service``.
+
+        Refused with a message when the role exists or the groups are missing (``awe db
+        init`` as a superuser makes them).
+        """
+        quote = connection.dialect.identifier_preparer.quote
+        present = set(connection.execute(select(_PG_ROLES.c.rolname).where(
+            _PG_ROLES.c.rolname.in_([role, roles.users, roles.service]))).scalars())
+        if role in present:
+            raise DatabaseError(f"role {role}: exists already; choose another user name")
+        missing = sorted({roles.users, roles.service} - present)
+        if missing:
+            raise DatabaseError(f"roles {', '.join(missing)} do not exist; run `awe db init` "
+                                "as a PostgreSQL superuser first")
+        connection.execute(DDL(f"CREATE ROLE {quote(role)} LOGIN IN ROLE {quote(roles.users)}"))
+        connection.execute(DDL(f"GRANT {quote(role)} TO {quote(roles.service)}"))
 
     def set_role(self, connection: Connection, role: str) -> None:
         """``SET LOCAL ROLE``: the rest of the transaction runs as ``role``."""
