@@ -8,8 +8,9 @@ Order of work for :func:`commit` (and at the end of ``with transaction():``):
 3. check that each DataObject's file is in the store;
 4. allocate the missing ids (one statement, in its own transaction: ids are never reused);
 5. in one write transaction: apply the audited changes (reading the old values under a row
-   lock), then insert ``awe_object`` rows, each class table and each list table with one
-   executemany each;
+   lock), check every link target is visible and no object is more visible than what it
+   links to (:mod:`common.persistent.linkcheck`), then insert ``awe_object`` rows, each
+   class table and each list table with one executemany each;
 6. only then mark the objects committed and put them in the identity map.
 
 A failure rolls the transaction back and restores the objects as they were (an allocated id
@@ -31,6 +32,7 @@ from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 from common.database import OBJECT_TABLE, column_name, utcnow
 from common.errors import DatabaseError, IntegrityError, PersistenceError
 from common.persistent.identity import Batch
+from common.persistent.linkcheck import check_links
 from common.persistent.loading import load_ids
 from common.persistent.session import Session, current_session
 from common.persistent.state import ObjectState, Stateful, freeze, set_state
@@ -239,6 +241,7 @@ def _flush(session: Session, roots: list[Any], mutations: list[Mutation]) -> lis
     try:
         with database.write() as connection:
             _apply_mutations(session, connection, mutations)
+            check_links(session, connection, groups)
             for table_name, rows in _rows(groups).items():
                 if rows:
                     connection.execute(insert_rows(tables[table_name]),

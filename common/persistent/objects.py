@@ -170,8 +170,11 @@ class DBObject(Stateful, metaclass=PersistentMeta, abstract=True):
                                    "audit record keeps it)")
         checked = {name: properties[name].check(value) for name, value in changes.items()}
         reason = reason.strip()
+        # An audit record is as visible as its object (after the change), never more.
+        reach = {"project": self.__dict__["project"],
+                 "privileges": checked.get("privileges", self.__dict__["privileges"])}
         mutate(self, checked, [AuditRecord(target=self, field=name, new_value=audit_text(value),
-                                           reason=reason)
+                                           reason=reason, **reach)
                                for name, value in checked.items()])
 
     def set_valid(self, is_valid: int, reason: str) -> None:
