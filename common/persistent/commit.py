@@ -20,12 +20,13 @@ is kept: it is never handed out again).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
@@ -45,7 +46,8 @@ from common.persistent.statements import (
     update_fields,
 )
 
-__all__ = ["Mutation", "Pending", "audit_text", "commit", "mutate", "transaction"]
+__all__ = ["Mutation", "Pending", "audit_text", "commit", "in_transaction", "mutate",
+           "transaction"]
 
 
 @dataclass
@@ -63,10 +65,11 @@ class Mutation:
 
 @dataclass
 class Pending:
-    """The commits and audited changes of an open ``with transaction():`` block."""
+    """The commits, audited changes and other work of an open ``with transaction():`` block."""
 
     roots: list[Any] = field(default_factory=list)
     mutations: list[Mutation] = field(default_factory=list)
+    work: list[Callable[[Connection], None]] = field(default_factory=list)
 
 
 def _label(obj: Any) -> str:
@@ -222,7 +225,8 @@ def _apply_mutations(session: Session, connection: Any, mutations: list[Mutation
                 catalogue, object_id, mutation.changes["privileges"]))
 
 
-def _flush(session: Session, roots: list[Any], mutations: list[Mutation]) -> list[Any]:
+def _flush(session: Session, roots: list[Any], mutations: list[Mutation],
+           work: Sequence[Callable[[Connection], None]] = ()) -> list[Any]:
     groups = _collect([*roots, *(record for mutation in mutations
                                  for record in mutation.records)])
     replacements = _resolve_values(session, groups)
@@ -241,6 +245,8 @@ def _flush(session: Session, roots: list[Any], mutations: list[Mutation]) -> lis
     try:
         with database.write() as connection:
             _apply_mutations(session, connection, mutations)
+            for step in work:
+                step(connection)
             check_links(session, connection, groups)
             for table_name, rows in _rows(groups).items():
                 if rows:
@@ -346,6 +352,20 @@ def mutate(obj: Any, changes: dict[str, Any], records: list[Any]) -> None:
         _flush(session, [], [mutation])
 
 
+def in_transaction(work: Callable[[Connection], None]) -> None:
+    """Run ``work(connection)`` in the write transaction of the commit (its own, if none is open).
+
+    For changes that are neither inserts nor audited fields (deleting rows): inside ``with
+    transaction():`` it runs with the block's commits, after the audited changes and before
+    the inserts, so an exception from it writes nothing at all.
+    """
+    session = current_session()
+    if session.pending is not None:
+        session.pending.work.append(work)
+    else:
+        _flush(session, [], [], [work])
+
+
 @contextmanager
 def transaction() -> Iterator[None]:
     """Collect the commits and audited changes of the block; write them all at its end.
@@ -361,4 +381,4 @@ def transaction() -> Iterator[None]:
         yield
     finally:
         session.pending = None
-    _flush(session, pending.roots, pending.mutations)
+    _flush(session, pending.roots, pending.mutations, pending.work)

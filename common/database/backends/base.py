@@ -162,6 +162,10 @@ class Backend:
         Backends without roles: nothing (the user exists as a row of ``awe_user`` only).
         """
 
+    def sees_every_row(self, connection: Connection, owner_role: str) -> bool:
+        """Whether the connected role sees every row whatever its privileges (no RLS: yes)."""
+        return True
+
     def set_role(self, connection: Connection, role: str) -> None:
         """Act as ``role`` until the open transaction ends (backends without roles: nothing)."""
 

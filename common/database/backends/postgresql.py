@@ -52,7 +52,7 @@ SCHEMA_LOCK_KEY = zlib.crc32(b"awe schema")
 SCHEMA_LOCK = select(func.pg_advisory_xact_lock(SCHEMA_LOCK_KEY))
 
 _PG_ROLES = catalog_table("pg_roles", catalog_column("oid"), catalog_column("rolname"),
-                          catalog_column("rolsuper"))
+                          catalog_column("rolsuper"), catalog_column("rolbypassrls"))
 _PG_DATABASE = catalog_table("pg_database", catalog_column("datname"), catalog_column("datdba"))
 _PG_TABLES = catalog_table("pg_tables", catalog_column("schemaname"),
                            catalog_column("tablename"), catalog_column("tableowner"))
@@ -135,6 +135,14 @@ class PostgresqlBackend(Backend):
                                 "as a PostgreSQL superuser first")
         connection.execute(DDL(f"CREATE ROLE {quote(role)} LOGIN IN ROLE {quote(roles.users)}"))
         connection.execute(DDL(f"GRANT {quote(role)} TO {quote(roles.service)}"))
+
+    def sees_every_row(self, connection: Connection, owner_role: str) -> bool:
+        """A superuser, a BYPASSRLS role or a member of ``owner_role`` (its policy passes all)."""
+        bypass = exists().where(_PG_ROLES.c.rolname == func.current_user(),
+                                _PG_ROLES.c.rolsuper | _PG_ROLES.c.rolbypassrls)
+        owner = exists().where(_PG_ROLES.c.rolname == owner_role,
+                               func.pg_has_role(_PG_ROLES.c.oid, "MEMBER"))
+        return bool(connection.execute(select(bypass | owner)).scalar())
 
     def set_role(self, connection: Connection, role: str) -> None:
         """``SET LOCAL ROLE``: the rest of the transaction runs as ``role``."""
