@@ -32,6 +32,7 @@ from common.persistent.projects import managed_projects
 from common.persistent.registry import concrete_classes, persistent_class
 from common.persistent.session import Session, current_session
 from common.persistent.statements import chunks
+from common.persistent.visibility import visibility
 
 __all__ = ["Node", "delete", "dependency_tree", "publish"]
 
@@ -167,19 +168,36 @@ def _dependents(session: Session, connection: Connection, ids: Sequence[int]) ->
     return found
 
 
-def _locked(session: Session, connection: Connection, ids: Sequence[int]) -> dict[int, Node]:
-    """The catalogue rows of ``ids`` that the caller sees, locked, in object-id order."""
+def _catalogue(session: Session, connection: Connection, ids: Sequence[int], *,
+               lock: bool) -> dict[int, Node]:
+    """The catalogue rows of ``ids`` the caller sees (``lock``: and may change, locked).
+
+    Locks are taken one row at a time in object-id order, so two callers never deadlock.
+    """
     catalogue = session.table(OBJECT_TABLE.name)
+    visible = visibility(session)
     rows: dict[int, Node] = {}
     for object_id in sorted(ids):
-        row = connection.execute(
-            select(catalogue.c.class_name, catalogue.c.creator, catalogue.c.project,
-                   catalogue.c.privileges).where(catalogue.c.object_id == object_id)
-            .with_for_update()).first()
+        statement = select(catalogue.c.class_name, catalogue.c.creator, catalogue.c.project,
+                           catalogue.c.privileges).where(catalogue.c.object_id == object_id)
+        if visible is not None:
+            statement = statement.where(visible(catalogue))
+        row = connection.execute(statement.with_for_update() if lock else statement).first()
         if row is not None:
             rows[object_id] = Node(row.class_name, object_id, row.creator, row.project,
                                    row.privileges)
     return rows
+
+
+def _refusals(nodes: list[Node], user: str, managed: set[str], force: bool) -> list[str]:
+    refused = [f"{node}: not yours and you do not manage project {node.project}"
+               for node in nodes if node.creator != user and node.project not in managed]
+    refused += [f"{node}: published (level {node.privileges}); "
+                + ("a manager of its project must force it" if node.project not in managed
+                   else "use force")
+                for node in nodes if node.privileges >= 3
+                and not (force and node.project in managed)]
+    return refused
 
 
 def _delete_rows(session: Session, connection: Connection, nodes: list[Node]) -> None:
@@ -233,7 +251,7 @@ def delete(obj: Any, *, recursive: bool = False, force: bool = False,
             if not found:
                 break
             if not recursive:
-                listed = _locked(session, connection, sorted(found))
+                listed = _catalogue(session, connection, sorted(found), lock=False)
                 shown = [str(listed.get(object_id, Node("object", object_id, None, None,
                                                         None))) for object_id in sorted(found)]
                 raise IntegrityError(f"delete {obj!r}: {len(found)} object(s) depend on it "
@@ -241,22 +259,20 @@ def delete(obj: Any, *, recursive: bool = False, force: bool = False,
                                      f"{'; '.join(shown)}")
             order.append(sorted(found))
             wanted |= found
-        locked = _locked(session, connection, sorted(wanted))
-        missing = sorted(wanted - set(locked))
-        if missing:
-            raise NotFound(f"delete {obj!r}: object(s) {', '.join(f'{i:#018x}' for i in missing)} "
-                           "no longer exist or are not visible")
-        nodes = [locked[object_id] for level in reversed(order) for object_id in level]
-        refused = [f"{node}: not yours and you do not manage project {node.project}"
-                   for node in nodes if node.creator != user and node.project not in managed]
-        refused += [f"{node}: published (level {node.privileges}); "
-                    + ("a manager of its project must force it" if node.project not in managed
-                       else "use force")
-                    for node in nodes if node.privileges >= 3
-                    and not (force and node.project in managed)]
-        if refused:
-            raise PermissionDenied(f"delete {obj!r}: refused, nothing deleted: "
-                                   f"{'; '.join(refused)}")
+        for lock in (False, True):
+            # First what the caller sees, for the refusals; then the rows locked, re-checked
+            # (a publish may have raised one meanwhile).
+            rows = _catalogue(session, connection, sorted(wanted), lock=lock)
+            missing = sorted(wanted - set(rows))
+            if missing:
+                raise NotFound(f"delete {obj!r}: object(s) "
+                               f"{', '.join(f'{i:#018x}' for i in missing)} no longer exist or "
+                               "are not visible")
+            nodes = [rows[object_id] for level in reversed(order) for object_id in level]
+            refused = _refusals(nodes, user, managed, force)
+            if refused:
+                raise PermissionDenied(f"delete {obj!r}: refused, nothing deleted: "
+                                       f"{'; '.join(refused)}")
         _delete_rows(session, connection, nodes)
         done.extend(nodes)
 
