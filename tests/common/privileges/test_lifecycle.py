@@ -12,7 +12,8 @@ from common.persistent import session as persistent_session
 from common.persistent.objects import AuditRecord
 from common.persistent.query import Query
 from tests.common.privileges.conftest import Installation
-from tests.common.privileges.test_visibility import PrivSample, visible_labels
+from tests.common.privileges.model import PrivSample
+from tests.common.privileges.test_visibility import visible_labels
 
 
 def acting(installation: Installation, user: str, project: str = "alpha", privileges: int = 2):

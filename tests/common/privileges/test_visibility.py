@@ -8,17 +8,10 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from common.persistent import DBObject, persistent
+from common.persistent import DBObject
 from common.persistent import session as persistent_session
 from tests.common.privileges.conftest import Installation
-
-
-class PrivSample(DBObject):
-    """A test object with a link, for the privilege tests."""
-
-    tag = persistent("test isolation tag", str, None, length=40, index=True)
-    label = persistent("what it is", str, None, length=63)
-    source = persistent("what it was made from", "PrivSample")
+from tests.common.privileges.model import PrivSample
 
 
 def make(installation: Installation, user: str, project: str, privileges: int, tag: str,
