@@ -76,22 +76,26 @@ def _functions(prefix: str) -> list[str]:
     ]
 
 
+# The user name as an InitPlan: evaluated once per statement, not once per row.
+ME = "(SELECT awe_user_name())"
+
+
 def _visible(alias: str = "") -> str:
     """The visibility rule of DESIGN §3 over an owned row (columns qualified by ``alias``)."""
     a = f"{alias}." if alias else ""
-    return (f"({a}privileges >= 3 OR {a}creator = awe_user_name() OR ({a}privileges = 2 AND "
+    return (f"({a}privileges >= 3 OR {a}creator = {ME} OR ({a}privileges = 2 AND "
             f"{a}project IN (SELECT m.project FROM {MEMBER_TABLE.name} m "
-            "WHERE m.user_name = awe_user_name())))")
+            f"WHERE m.user_name = {ME})))")
 
 
 def _changeable(alias: str = "") -> str:
     a = f"{alias}." if alias else ""
-    return f"({a}creator = awe_user_name() OR awe_manages({a}project))"
+    return f"({a}creator = {ME} OR awe_manages({a}project))"
 
 
 def _deletable(alias: str = "") -> str:
     a = f"{alias}." if alias else ""
-    return (f"(({a}creator = awe_user_name() AND {a}privileges < 3) OR "
+    return (f"(({a}creator = {ME} AND {a}privileges < 3) OR "
             f"awe_manages({a}project))")
 
 
@@ -102,7 +106,7 @@ def _of_object(condition: str) -> str:
 
 def _policies(kind: str) -> dict[str, tuple[str, str | None, str | None]]:
     """Policy name → (command, USING, WITH CHECK) for the users group (and the world role)."""
-    mine = "(creator = awe_user_name())"
+    mine = f"(creator = {ME})"
     if kind == OWNED:
         return {"awe_read": ("SELECT", _visible(), None),
                 "awe_world_read": ("SELECT", "(privileges >= 4)", None),
@@ -115,7 +119,7 @@ def _policies(kind: str) -> dict[str, tuple[str, str | None, str | None]]:
     if kind == OBJECT_ROWS:
         return {"awe_read": ("SELECT", _of_object("true"), None),
                 "awe_world_read": ("SELECT", _of_object("true"), None),
-                "awe_insert": ("INSERT", None, _of_object("o.creator = awe_user_name()")),
+                "awe_insert": ("INSERT", None, _of_object(f"o.creator = {ME}")),
                 "awe_delete": ("DELETE", _of_object(_deletable("o")), None)}
     return {"awe_read": ("SELECT", "true", None), "awe_world_read": ("SELECT", "true", None)}
 
