@@ -30,6 +30,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
+from common.config import MAX_PRIVILEGES
 from common.database import OBJECT_TABLE, column_name, utcnow
 from common.errors import DatabaseError, IntegrityError, PersistenceError
 from common.persistent.identity import Batch
@@ -270,6 +271,9 @@ def _flush(session: Session, roots: list[Any], mutations: list[Mutation],
 def _stamp(session: Session, groups: dict[type, list[Any]]) -> tuple[list[dict], list[dict]]:
     """Set creator, creation date, and project and privileges where unset.
 
+    Unset privileges come from the context, except for value classes (parameter sets): equal
+    values are one object for every user, so they are committed published (level 5).
+
     Returns the value dicts whose project and privileges were filled in (to undo on failure).
     """
     context = session.context
@@ -277,7 +281,9 @@ def _stamp(session: Session, groups: dict[type, list[Any]]) -> tuple[list[dict],
     now = utcnow()
     filled_project: list[dict] = []
     filled_privileges: list[dict] = []
-    for objects in groups.values():
+    for cls, objects in groups.items():
+        # A value (ParameterSet) is shared by whoever commits an equal one: published.
+        level = MAX_PRIVILEGES if cls._meta.is_value else privileges
         for obj in objects:
             values = obj.__dict__
             values["creator"] = user
@@ -286,7 +292,7 @@ def _stamp(session: Session, groups: dict[type, list[Any]]) -> tuple[list[dict],
                 values["project"] = project
                 filled_project.append(values)
             if values["privileges"] is None:
-                values["privileges"] = privileges
+                values["privileges"] = level
                 filled_privileges.append(values)
     return filled_project, filled_privileges
 

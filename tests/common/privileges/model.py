@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from common.persistent import DataObject, DBObject, persistent
+from common.persistent.system import ParameterSet
 
 DATAMODEL_VERSION = "privileges-test-1"
 
@@ -19,3 +20,9 @@ class PrivFile(DataObject):
     """A test object with a file in the store (for gc)."""
 
     tag = persistent("test isolation tag", str, None, length=40, index=True)
+
+
+class PrivParameters(ParameterSet):
+    """A parameter set (a value shared by every user)."""
+
+    sigma = persistent("a clipping level", float, 3.0)

@@ -12,7 +12,7 @@ from common.persistent import session as persistent_session
 from common.persistent.objects import AuditRecord
 from common.persistent.query import Query
 from tests.common.privileges.conftest import Installation
-from tests.common.privileges.model import PrivSample
+from tests.common.privileges.model import PrivParameters, PrivSample
 from tests.common.privileges.test_visibility import visible_labels
 
 
@@ -45,6 +45,17 @@ def test_an_object_is_never_more_visible_than_its_dependency(
         new_private = PrivSample(tag=tag, label="new", privileges=1)
         with pytest.raises(PermissionDenied, match="would be more visible"):
             PrivSample(tag=tag, label="shared", source=new_private, privileges=3).commit()
+
+
+def test_equal_parameter_sets_are_one_object_for_every_user(
+        installation: Installation) -> None:
+    sigma = uuid.uuid4().int % 10**6 / 1000
+    with acting(installation, "alice", privileges=1):
+        first = PrivParameters(sigma=sigma).commit()
+        assert first.privileges == 5, "a value is committed published"
+    with acting(installation, "carol", "beta", privileges=1):
+        again = PrivParameters(sigma=sigma).commit()
+    assert again.object_id == first.object_id
 
 
 def _tree(installation: Installation, tag: str) -> tuple[int, int]:
