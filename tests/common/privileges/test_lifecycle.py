@@ -171,3 +171,13 @@ def test_concurrent_publish_and_delete_end_consistent(pg_installation: Installat
             assert found in ({base: 2}, {base: 3}), "deleted; the base kept one level"
             outcomes.add("deleted")
     assert outcomes, "every round ended in one of the two consistent states"
+
+
+def test_a_project_gives_its_default_privileges(installation: Installation,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWE_PROJECT", "alpha")
+    with persistent_session(installation.users["alice"]) as opened:
+        assert (opened.context.project, opened.context.privileges) == ("alpha", 2)
+    monkeypatch.setenv("AWE_PRIVILEGES", "1")
+    with persistent_session(installation.users["alice"]) as opened:
+        assert opened.context.privileges == 1, "AWE_PRIVILEGES wins"
