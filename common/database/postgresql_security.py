@@ -11,7 +11,8 @@ a table gets depends only on its columns (DESIGN §3):
   (the column's default); updated (only the ``mutable`` columns are granted) by the creator or
   a manager of the project; deleted by the creator below level 3, or by a manager. The
   anonymous role sees levels 4 and 5.
-- **creator only** (``creator`` without ``privileges``, e.g. ``awe_job``): the creator's rows.
+- **creator only** (``creator`` without ``privileges``, e.g. ``awe_job``): the creator's rows;
+  ``<prefix>awe_service`` (the DPU scheduler) sees and updates every row.
 - **rows of an object** (``object_id`` without ``creator``: list tables): visible, inserted
   and deleted with their object in ``awe_object`` (whose policy applies inside the check).
 - **system** (the rest: sites, schema history, users, projects, memberships): read by every
@@ -38,8 +39,8 @@ from common.database.spec import TableSpec
 
 __all__ = ["POLICIES", "secure_tables", "security_statements", "table_kind"]
 
-POLICIES = ("awe_owner_all", "awe_read", "awe_world_read", "awe_insert", "awe_update",
-            "awe_delete")
+POLICIES = ("awe_owner_all", "awe_service_all", "awe_read", "awe_world_read", "awe_insert",
+            "awe_update", "awe_delete")
 OWNED, CREATOR_ONLY, OBJECT_ROWS, SYSTEM = "owned", "creator only", "object rows", "system"
 # Tables every installation has that are not declared as specs (read by every user).
 UNDECLARED_SYSTEM_TABLES = ("awe_schema_history",)
@@ -144,6 +145,9 @@ def security_statements(specs: Iterable[TableSpec], roles: RoleNames, *, sequenc
         statements += [f"DROP POLICY IF EXISTS {policy} ON {table}" for policy in POLICIES]
         statements.append(f"CREATE POLICY awe_owner_all ON {table} TO {owner} USING (true) "
                           "WITH CHECK (true)")
+        if kind == CREATOR_ONLY:
+            statements.append(f"CREATE POLICY awe_service_all ON {table} TO "
+                              f"{quote(roles.service)} USING (true) WITH CHECK (true)")
         world = kind in (OWNED, OBJECT_ROWS, SYSTEM)
         grants = ["SELECT"] if kind == SYSTEM else ["SELECT", "INSERT", "DELETE"]
         if mutable and kind != SYSTEM:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from common.database import ColumnSpec, TableSpec, register_tables
 from common.persistent import DataObject, DBObject, persistent
 from common.persistent.system import ParameterSet
 
@@ -26,3 +27,13 @@ class PrivParameters(ParameterSet):
     """A parameter set (a value shared by every user)."""
 
     sigma = persistent("a clipping level", float, 3.0)
+
+
+# A table declared later by another layer, like the job table: it gets grants and policies from
+# its columns alone (creator only, UPDATE on its mutable column).
+PRIV_JOB_TABLE = TableSpec(
+    "awe_priv_job",
+    (ColumnSpec("job_id", "int", nullable=False), ColumnSpec("creator", "str", length=63),
+     ColumnSpec("target", "str", length=63), ColumnSpec("state", "str", length=16)),
+    primary_key=("job_id",), role="system", doc="a job-like test table", mutable=("state",))
+register_tables(PRIV_JOB_TABLE)

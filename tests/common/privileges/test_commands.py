@@ -9,6 +9,7 @@ import sys
 import uuid
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from awe.commands.dataserver import referenced_names
@@ -112,3 +113,22 @@ def test_gc_sees_every_row_or_refuses(pg_installation: Installation, tmp_path: P
     assert name in referenced_names(pg_installation.url), "the admin sees alice's row"
     with pytest.raises(PermissionDenied, match="does not see every row"):
         referenced_names(_url_of(pg_installation, "carol"))
+
+
+def test_a_later_table_gets_policies_from_its_columns(pg_installation: Installation) -> None:
+    from tests.common.privileges.test_visibility import _raw
+
+    with _raw(pg_installation, "alice") as raw:
+        raw.execute("INSERT INTO awe_priv_job (job_id, target, state) VALUES (1, 'x', 'queued')")
+        assert raw.execute("SELECT creator FROM awe_priv_job").fetchall() == [("alice",)]
+        raw.execute("UPDATE awe_priv_job SET state = 'running' WHERE job_id = 1")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            raw.execute("UPDATE awe_priv_job SET target = 'y' WHERE job_id = 1")
+    with _raw(pg_installation, "carol") as raw:
+        assert raw.execute("SELECT count(*) FROM awe_priv_job").fetchone() == (0,)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            raw.execute("INSERT INTO awe_priv_job (job_id, creator, state) "
+                        "VALUES (2, 'alice', 'queued')")
+    with _raw(pg_installation, "awe_service") as raw:
+        assert raw.execute("SELECT creator, state FROM awe_priv_job").fetchall() == \
+            [("alice", "running")], "the DPU scheduler sees every job"

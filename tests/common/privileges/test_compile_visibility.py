@@ -60,6 +60,8 @@ def test_policies_follow_the_columns() -> None:
     assert "CREATE POLICY awe_world_read ON awe_object FOR SELECT TO p_awe_anonymous USING " \
            "((privileges >= 4))" in text
     assert "CREATE POLICY awe_world_read ON awe_fake_job" not in text, "a job: its creator only"
+    assert "CREATE POLICY awe_service_all ON awe_fake_job TO p_awe_service" in text, \
+        "and the DPU scheduler"
     for table in ("awe_object", "awe_fake_job", "awe_site", "awe_schema_history"):
         assert f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY" in text
         assert f"CREATE POLICY awe_owner_all ON {table} TO p_awe_owner" in text
