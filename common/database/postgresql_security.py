@@ -8,9 +8,9 @@ a table gets depends only on its columns (DESIGN §3):
 - **owned** (``creator``, ``project`` and ``privileges``: ``awe_object``, every class table,
   audit records): visible when ``privileges >= 3``, or ``privileges = 2`` and the user is a
   member of ``project``, or the user is the creator; inserted only with ``creator`` = the user
-  (the column's default); updated (only the ``mutable`` columns are granted) by the creator or
-  a manager of the project; deleted by the creator below level 3, or by a manager. The
-  anonymous role sees levels 4 and 5.
+  (the column's default) and in a project of theirs (or one not registered); updated (only
+  the ``mutable`` columns are granted) by the creator or a manager of the project; deleted by
+  the creator below level 3, or by a manager. The anonymous role sees levels 4 and 5.
 - **creator only** (``creator`` without ``privileges``, e.g. ``awe_job``): the creator's rows;
   ``<prefix>awe_service`` (the DPU scheduler) sees and updates every row.
 - **rows of an object** (``object_id`` without ``creator``: list tables): visible, inserted
@@ -33,7 +33,7 @@ from sqlalchemy import Connection, bindparam, select, text
 from sqlalchemy import column as catalog_column
 from sqlalchemy import table as catalog_table
 
-from common.database.catalogue import MEMBER_TABLE, OBJECT_TABLE
+from common.database.catalogue import MEMBER_TABLE, OBJECT_TABLE, PROJECT_TABLE
 from common.database.roles import RoleNames
 from common.database.spec import TableSpec
 
@@ -89,6 +89,13 @@ def _visible(alias: str = "") -> str:
             f"WHERE m.user_name = {ME})))")
 
 
+def _insertable() -> str:
+    """Created by the user, in one of their projects or in a project nobody registered."""
+    return (f"(creator = {ME} AND (project IN (SELECT m.project FROM {MEMBER_TABLE.name} m "
+            f"WHERE m.user_name = {ME}) OR project NOT IN (SELECT p.project FROM "
+            f"{PROJECT_TABLE.name} p)))")
+
+
 def _changeable(alias: str = "") -> str:
     a = f"{alias}." if alias else ""
     return f"({a}creator = {ME} OR awe_manages({a}project))"
@@ -111,7 +118,7 @@ def _policies(kind: str) -> dict[str, tuple[str, str | None, str | None]]:
     if kind == OWNED:
         return {"awe_read": ("SELECT", _visible(), None),
                 "awe_world_read": ("SELECT", "(privileges >= 4)", None),
-                "awe_insert": ("INSERT", None, mine),
+                "awe_insert": ("INSERT", None, _insertable()),
                 "awe_update": ("UPDATE", _changeable(), _changeable()),
                 "awe_delete": ("DELETE", _deletable(), None)}
     if kind == CREATOR_ONLY:

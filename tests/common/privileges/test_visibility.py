@@ -112,6 +112,20 @@ def test_forged_creator_is_refused(pg_installation: Installation) -> None:
 
 
 @pytest.mark.postgres
+def test_objects_go_only_into_the_users_projects(pg_installation: Installation) -> None:
+    with _raw(pg_installation, "carol") as raw:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+            raw.execute("INSERT INTO awe_object (object_id, class_name, project, privileges, "
+                        "creation_date) VALUES (140737488355331, 'PrivSample', 'alpha', 2, "
+                        "now())")
+        raw.execute("BEGIN")
+        raw.execute("INSERT INTO awe_object (object_id, class_name, project, privileges, "
+                    "creation_date) VALUES (140737488355332, 'PrivSample', 'unregistered', 1, "
+                    "now())")
+        raw.execute("ROLLBACK")
+
+
+@pytest.mark.postgres
 def test_a_user_cannot_touch_the_accounts(pg_installation: Installation) -> None:
     with _raw(pg_installation, "carol") as raw:
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
