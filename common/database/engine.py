@@ -99,16 +99,16 @@ class Database:
         return self._acting.get()
 
     @contextmanager
-    def acting_as(self, user: str) -> Iterator[None]:
-        """Run every transaction of the block as ``user`` (a user name, as in ``creator``).
+    def acting_as(self, role: str) -> Iterator[None]:
+        """Run every transaction of the block as user ``role`` (the name ``creator`` stores).
 
-        On PostgreSQL each transaction starts with ``SET LOCAL ROLE <prefix><user>``, so row-level
-        security applies as if the user had connected (``awe_service`` is granted every user
-        role); elsewhere the name is checked and the query compiler applies the visibility rule
-        for it. Per thread or task; blocks nest.
+        On PostgreSQL each transaction starts with ``SET LOCAL ROLE <prefix><role>``, so
+        row-level security applies as if the user had connected (``awe_service`` is granted
+        every user role); elsewhere the name is checked and the query compiler applies the
+        visibility rule for it. Per thread or task; blocks nest.
         """
-        role_name(check_user_name(user), self.role_prefix)
-        token = self._acting.set(user)
+        role_name(check_user_name(role), self.role_prefix)
+        token = self._acting.set(role)
         try:
             yield
         finally:
