@@ -202,6 +202,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("store_token_file", "file holding the user's data-server token", _path,
             lambda home: home / "store-token"),
     Setting("role_prefix", "prefix of PostgreSQL role names", _role_prefix, lambda home: ""),
+    Setting("store_users_file", "the data server's users token file `awe user create` adds "
+            "new users to (unset: none)", _path, lambda home: None),
 )
 _BY_KEY = {setting.key: setting for setting in SETTINGS}
 
@@ -223,6 +225,7 @@ class Config:
     token_file: Path
     store_token_file: Path
     role_prefix: str
+    store_users_file: Path | None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     def context(self) -> Context:
@@ -234,7 +237,8 @@ class Config:
         rows = [("home", str(self.home), self.sources.get("home", "default"))]
         for setting in SETTINGS:
             value = getattr(self, setting.key)
-            shown = ",".join(value) if isinstance(value, tuple) else str(value)
+            shown = ",".join(value) if isinstance(value, tuple) else \
+                "" if value is None else str(value)
             rows.append((setting.key, shown, self.sources.get(setting.key, "default")))
         return rows
 

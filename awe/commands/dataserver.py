@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from common.config import load_config, read_token
-from common.errors import ConfigError, DatabaseError
+from common.errors import ConfigError, DatabaseError, PermissionDenied
 from dataserver.protocol import parse_age
 from dataserver.settings import (
     add_release_arguments,
@@ -104,15 +104,26 @@ def referenced_names(url: str) -> set[str]:
 
     The database is opened as it is (no schema evolution, nothing created) and its tables are
     found by reflection, so this works on any backend and any data model. A database without
-    such a table is refused: every file would look unreferenced.
+    such a table is refused: every file would look unreferenced. So is a role that does not see
+    every row (row-level security would hide the rows of other users' files): gc runs as a
+    superuser or a member of ``awe_owner``.
     """
     from sqlalchemy import column, inspect, select, table
     from sqlalchemy.exc import SQLAlchemyError
 
+    from common.config import load_config
     from common.database import connect
+    from common.database.roles import RoleNames
 
     database = connect(url, evolve=False)
     try:
+        owner = RoleNames(load_config().role_prefix).owner
+        with database.read() as connection:
+            if not database.backend.sees_every_row(connection, owner):
+                raise PermissionDenied(
+                    f"gc: {database.url} is read by a role that does not see every row, so "
+                    "the files of rows hidden from it would be taken for orphans; run gc as a "
+                    f"superuser or a member of {owner}")
         columns = inspect(database.engine).get_multi_columns()
         tables = sorted(name for (_, name), found in columns.items()
                         if name.lower().startswith("awe_")

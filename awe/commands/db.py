@@ -92,12 +92,15 @@ def _report(database: Database, changes: list) -> None:
 
 def _init(database: Database) -> int:
     from common.database.evolution import prepare_owner_roles
-    from common.database.schema import ensure_schema
+    from common.database.schema import ensure_schema, secure_schema
 
-    created = prepare_owner_roles(database, load_config().role_prefix)
+    prefix = load_config().role_prefix
+    created = prepare_owner_roles(database, prefix)
     if created:
         print(f"created roles: {', '.join(created)}")
     _report(database, ensure_schema(database))
+    if secure_schema(database, prefix):
+        print("row-level security: grants and policies in place on every table")
     return 0
 
 

@@ -13,7 +13,13 @@
 - One module per backend under :mod:`common.database.backends`, with everything that
   differs between products (locks, who may run DDL, DBA scripts, error explanations).
 
-Left out here, by design: roles and row-level security, their own part of DESIGN §3.
+- Roles and row-level security (DESIGN §3): ``roles.py`` (the one rule between login roles
+  and user names, the group roles), ``postgresql_security.py`` (grants and policies derived
+  from each table's columns, given to every table by schema evolution), ``accounts.py``
+  (users, projects, memberships); :meth:`Database.acting_as` runs transactions as a user.
+
+Left out here: the visibility rule for backends without RLS (the query compiler applies it,
+:mod:`common.persistent.visibility`), and Oracle VPD policies.
 """
 
 from __future__ import annotations

@@ -7,14 +7,17 @@
   connect).
 - ``awe_id_block`` is SQLite's id counter; PostgreSQL and Oracle use the sequence
   :data:`ID_SEQUENCE` (``INCREMENT BY`` one block) instead.
+- ``awe_user``, ``awe_project`` and ``awe_member`` are the users, the projects (with their
+  default privileges) and who is in which project (and manages it); they are not objects, so
+  they are not in ``awe_object`` (DESIGN §3, roles and row-level security).
 """
 
 from __future__ import annotations
 
 from common.database.spec import ColumnSpec, TableSpec
 
-__all__ = ["ID_BLOCK", "ID_COUNTER", "ID_SEQUENCE", "OBJECT_TABLE", "SITE_TABLE",
-           "SYSTEM_TABLES"]
+__all__ = ["ACCOUNT_TABLES", "ID_BLOCK", "ID_COUNTER", "ID_SEQUENCE", "MEMBER_TABLE",
+           "OBJECT_TABLE", "PROJECT_TABLE", "SITE_TABLE", "SYSTEM_TABLES", "USER_TABLE"]
 
 ID_BLOCK = 1000
 ID_SEQUENCE = "awe_object_id_seq"
@@ -34,6 +37,7 @@ OBJECT_TABLE = TableSpec(
     primary_key=("object_id",),
     role="system",
     doc="every persistent object once",
+    mutable=("privileges",),
 )
 
 SITE_TABLE = TableSpec(
@@ -59,4 +63,44 @@ ID_COUNTER = TableSpec(
     doc="SQLite's object-id counter (other backends use a sequence)",
 )
 
-SYSTEM_TABLES = (OBJECT_TABLE, SITE_TABLE, ID_COUNTER)
+USER_TABLE = TableSpec(
+    "awe_user",
+    (
+        ColumnSpec("user_name", "str", length=63, nullable=False,
+                   doc="the name stored in creator (the login role without AWE_ROLE_PREFIX)"),
+        ColumnSpec("created", "datetime", nullable=False, doc="when the user was created"),
+    ),
+    primary_key=("user_name",),
+    role="system",
+    doc="the users; each has a database login role on PostgreSQL",
+)
+
+PROJECT_TABLE = TableSpec(
+    "awe_project",
+    (
+        ColumnSpec("project", "str", length=63, nullable=False, doc="the project's name"),
+        ColumnSpec("default_privileges", "int", nullable=False,
+                   doc="privileges new objects in the project get (1-5)"),
+        ColumnSpec("created", "datetime", nullable=False, doc="when the project was created"),
+    ),
+    primary_key=("project",),
+    role="system",
+    doc="the projects objects belong to",
+)
+
+MEMBER_TABLE = TableSpec(
+    "awe_member",
+    (
+        ColumnSpec("project", "str", length=63, nullable=False, doc="the project"),
+        ColumnSpec("user_name", "str", length=63, nullable=False, index=True,
+                   doc="a member of the project"),
+        ColumnSpec("manager", "bool", nullable=False,
+                   doc="whether the member manages the project (publishes, force-deletes)"),
+    ),
+    primary_key=("project", "user_name"),
+    role="system",
+    doc="who is in which project",
+)
+
+ACCOUNT_TABLES = (USER_TABLE, PROJECT_TABLE, MEMBER_TABLE)
+SYSTEM_TABLES = (OBJECT_TABLE, SITE_TABLE, ID_COUNTER, *ACCOUNT_TABLES)

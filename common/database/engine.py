@@ -12,6 +12,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from sqlalchemy import Connection, Engine, MetaData, Table
 from sqlalchemy.engine import URL, make_url
@@ -20,6 +21,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from common.database.backends import Backend, backend_for
 from common.database.catalogue import ID_BLOCK, ID_COUNTER, ID_SEQUENCE
 from common.database.ids import IdAllocator
+from common.database.roles import check_user_name, role_name, user_name
 from common.errors import ConfigError, DatabaseError
 
 __all__ = ["Database", "database_url"]
@@ -46,18 +48,24 @@ class Database:
 
     Use :func:`~common.database.opening.connect` to make one. Connections come from
     :meth:`read` (a read transaction, rolled back at the end) and :meth:`write` (committed at
-    the end, rolled back on error). A forked child process gets fresh connections and id
+    the end, rolled back on error), each as the user of an enclosing :meth:`acting_as`.
+    A forked child process gets fresh connections and id
     blocks of its own. ``declare_tables(database)`` adds the tables registered since the last
-    call to ``metadata`` (None: a table not in ``metadata`` is an error).
+    call to ``metadata`` (None: a table not in ``metadata`` is an error). ``role_prefix`` is
+    the installation's ``AWE_ROLE_PREFIX`` (see :mod:`common.database.roles`).
     """
 
     def __init__(self, engine: Engine, backend: Backend, *, site: int,
-                 declare_tables: Callable[[Database], object] | None = None) -> None:
+                 declare_tables: Callable[[Database], object] | None = None,
+                 role_prefix: str = "") -> None:
         self.engine = engine
         self.backend = backend
         self.site = site
+        self.role_prefix = role_prefix
         self.metadata = MetaData()
         self.current_user: str | None = None
+        self._acting: ContextVar[str | None] = ContextVar(f"awe_acting_{id(self)}",
+                                                          default=None)
         self.ids = IdAllocator(self._reserve_blocks, site=site, where=self.url)
         self._declare_tables = declare_tables
         self._pid = os.getpid()
@@ -75,6 +83,41 @@ class Database:
     def dialect(self) -> str:
         """``sqlite``, ``postgresql`` or ``oracle``."""
         return self.backend.name
+
+    @property
+    def user_name(self) -> str | None:
+        """Who the connection is, as ``creator`` stores it (None where the database has no users).
+
+        The login role with ``role_prefix`` dropped (:func:`~common.database.roles.user_name`).
+        """
+        return None if self.current_user is None else user_name(self.current_user,
+                                                                 self.role_prefix)
+
+    @property
+    def acting_user(self) -> str | None:
+        """The user an enclosing :meth:`acting_as` acts as, in this thread or task (or None)."""
+        return self._acting.get()
+
+    @contextmanager
+    def acting_as(self, role: str) -> Iterator[None]:
+        """Run every transaction of the block as user ``role`` (the name ``creator`` stores).
+
+        On PostgreSQL each transaction starts with ``SET LOCAL ROLE <prefix><role>``, so
+        row-level security applies as if the user had connected (``awe_service`` is granted
+        every user role); elsewhere the name is checked and the query compiler applies the
+        visibility rule for it. Per thread or task; blocks nest.
+        """
+        role_name(check_user_name(role), self.role_prefix)
+        token = self._acting.set(role)
+        try:
+            yield
+        finally:
+            self._acting.reset(token)
+
+    def _act(self, connection: Connection) -> None:
+        user = self._acting.get()
+        if user is not None:
+            self.backend.set_role(connection, role_name(user, self.role_prefix))
 
     def table(self, name: str) -> Table:
         """The declared table called ``name``; looking it up never runs DDL.
@@ -132,6 +175,7 @@ class Database:
         """
         self._check_process()
         with self._explained(), self.engine.connect() as connection:
+            self._act(connection)
             yield connection
 
     @contextmanager
@@ -144,6 +188,7 @@ class Database:
         with self._explained(), self.engine.connect() as connection:
             connection.execution_options(awe_write=True)
             with connection.begin():
+                self._act(connection)
                 yield connection
 
     def dispose(self) -> None:

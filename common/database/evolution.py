@@ -10,7 +10,9 @@ script of :func:`~common.database.scripts.render_script`).
 
 Split by job: ``changes.py`` (what a change is), ``planning.py`` (the diff), ``applying.py``
 (the DDL and the history row), ``scripts.py`` (scripts for a DBA), this module (the entry
-points).
+points). Every evolution also gives all declared tables their grants and row-level-security
+policies where the backend has them (:meth:`~common.database.backends.base.Backend.
+secure_tables`), so a new table is never left open.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sqlalchemy import Connection, MetaData, func, inspect, select
 
 from common.config import load_config
 from common.database.applying import apply_plan, capturing, history_row
+from common.database.catalogue import ID_SEQUENCE
 from common.database.changes import RENAME_COLUMN, Change, Plan, Preview, refusals_text
 from common.database.history import (
     HISTORY_TABLE,
@@ -175,6 +178,8 @@ def evolve(database: Database, declared: DeclaredSchema, *, has_history: bool = 
         with capturing(connection, statements):
             apply_plan(Operations(MigrationContext.configure(connection)), database.backend,
                        plan, metadata, declared)
+            database.backend.secure_tables(connection, declared.specs,
+                                           load_config().role_prefix, sequence=ID_SEQUENCE)
         connection.execute(history_row(
             _HISTORY, database.backend, version_id=newest.version_id + 1 if newest else 1,
             declared=declared, applied_by=permission.user, plan=plan, statements=statements,

@@ -46,7 +46,8 @@ def connect(url: str | None = None, *, site: int | None = None,
     except NoSuchModuleError as exc:
         raise ConfigError(f"database: no driver for {parsed.drivername} ({exc})") from None
     backend.prepare_engine(engine)
-    database = Database(engine, backend, site=site, declare_tables=ensure_schema)
+    database = Database(engine, backend, site=site, declare_tables=ensure_schema,
+                        role_prefix=config.role_prefix)
     import_declaring_packages(target, required=required)
     try:
         if evolve:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import MetaData, inspect
 from sqlalchemy.exc import DBAPIError
 
-from common.database.catalogue import SYSTEM_TABLES
+from common.database.catalogue import ID_SEQUENCE, SYSTEM_TABLES
 from common.database.declaring import datamodel_version
 from common.database.history import (
     HISTORY_TABLE,
@@ -33,6 +33,7 @@ from common.database.history import (
 )
 from common.database.mapping import build_metadata
 from common.database.registry import registered_tables
+from common.database.roles import RoleNames
 from common.database.spec import TableSpec
 from common.errors import DatabaseError
 
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from common.database.changes import Change
     from common.database.engine import Database
 
-__all__ = ["declared_schema", "ensure_schema", "newest_hash"]
+__all__ = ["declared_schema", "ensure_schema", "newest_hash", "secure_schema"]
 
 _HISTORY = history_table(MetaData())
 _NEWEST = newest_statement(_HISTORY)
@@ -102,3 +103,22 @@ def ensure_schema(database: Database, specs: Iterable[TableSpec] | None = None
     build_metadata(declared.specs, metadata=database.metadata)
     history_table(database.metadata)
     return changes
+
+
+def secure_schema(database: Database, prefix: str) -> bool:
+    """Give every declared table its grants and row-level-security policies now.
+
+    For ``awe db init`` after it made the roles: schema evolution does the same with every
+    change, but a database whose schema is current would otherwise wait for the next one.
+    Runs as the tables' owner; False when the backend has no policies or no roles yet.
+    """
+    declared = declared_schema()
+    with database.write() as connection:
+        permission = database.backend.ddl_permission(
+            connection, user="", owner_role=RoleNames(prefix).owner, history_table=HISTORY_TABLE)
+        if not permission.allowed:
+            return False
+        if permission.run_as:
+            database.backend.run_ddl_as(connection, permission.run_as)
+        return database.backend.secure_tables(connection, declared.specs, prefix,
+                                              sequence=ID_SEQUENCE)

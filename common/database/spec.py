@@ -62,7 +62,8 @@ class TableSpec:
 
     ``owner`` is the persistent class name (for messages and the catalogue); ``role`` says
     what the table is: ``"class"`` (one row per object), ``"list"`` (an ordered association
-    table) or ``"system"``.
+    table) or ``"system"``. ``mutable`` names the columns that change after insert (the only
+    ones a user role is granted UPDATE on; see :mod:`common.database.postgresql_security`).
     """
 
     name: str
@@ -71,6 +72,7 @@ class TableSpec:
     owner: str = ""
     role: str = "class"
     doc: str = ""
+    mutable: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         names = [column.name for column in self.columns]
@@ -81,6 +83,10 @@ class TableSpec:
         if missing:
             raise TableSpecError(f"table {self.name}: primary key names unknown columns "
                                  f"{', '.join(missing)}")
+        unknown = [name for name in self.mutable if name not in names]
+        if unknown:
+            raise TableSpecError(f"table {self.name}: mutable names unknown columns "
+                                 f"{', '.join(unknown)}")
 
     def column(self, name: str) -> ColumnSpec:
         """The column called ``name``."""

@@ -10,14 +10,16 @@
 
 Modules, bottom up: ``registry`` (classes by name), ``state`` (an object's committed state,
 deep-frozen values), ``properties`` (the ``persistent`` descriptor), ``expressions``
-(condition nodes), ``statements`` (SQL builders), ``compiler`` (conditions → SQL),
+(condition nodes), ``statements`` (SQL builders), ``visibility`` (who sees which row, where
+the database has no RLS), ``compiler`` (conditions → SQL),
 ``identity`` (identity map), ``session``, ``loading`` (runs queries: rows → objects, batch
 loading, COUNT), ``query`` (``Query`` and its query columns), ``record`` (the per-class
-record ``Cls._meta``), ``meta`` (the metaclass), ``commit``, ``objects`` (DBObject,
-AuditRecord, DataObject), ``system`` (ParameterSet) and ``context``.
+record ``Cls._meta``), ``meta`` (the metaclass), ``linkcheck`` (links visible, never less
+visible), ``commit``, ``projects`` (users, projects, memberships), ``lifecycle`` (publish and
+delete of trees), ``objects`` (DBObject, AuditRecord, DataObject), ``system`` (ParameterSet)
+and ``context``.
 
-Left out here: schema evolution and row-level security (their own parts of DESIGN §3), and
-deleting objects (``awe delete``).
+Left out here: schema evolution and the PostgreSQL policies (``common.database``).
 """
 
 from __future__ import annotations

@@ -8,8 +8,9 @@ Order of work for :func:`commit` (and at the end of ``with transaction():``):
 3. check that each DataObject's file is in the store;
 4. allocate the missing ids (one statement, in its own transaction: ids are never reused);
 5. in one write transaction: apply the audited changes (reading the old values under a row
-   lock), then insert ``awe_object`` rows, each class table and each list table with one
-   executemany each;
+   lock), check every link target is visible and no object is more visible than what it
+   links to (:mod:`common.persistent.linkcheck`), then insert ``awe_object`` rows, each
+   class table and each list table with one executemany each;
 6. only then mark the objects committed and put them in the identity map.
 
 A failure rolls the transaction back and restores the objects as they were (an allocated id
@@ -19,18 +20,21 @@ is kept: it is never handed out again).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
+from common.config import MAX_PRIVILEGES
 from common.database import OBJECT_TABLE, column_name, utcnow
 from common.errors import DatabaseError, IntegrityError, PersistenceError
 from common.persistent.identity import Batch
+from common.persistent.linkcheck import check_links
 from common.persistent.loading import load_ids
 from common.persistent.session import Session, current_session
 from common.persistent.state import ObjectState, Stateful, freeze, set_state
@@ -43,7 +47,8 @@ from common.persistent.statements import (
     update_fields,
 )
 
-__all__ = ["Mutation", "Pending", "audit_text", "commit", "mutate", "transaction"]
+__all__ = ["Mutation", "Pending", "audit_text", "commit", "in_transaction", "mutate",
+           "transaction"]
 
 
 @dataclass
@@ -61,10 +66,11 @@ class Mutation:
 
 @dataclass
 class Pending:
-    """The commits and audited changes of an open ``with transaction():`` block."""
+    """The commits, audited changes and other work of an open ``with transaction():`` block."""
 
     roots: list[Any] = field(default_factory=list)
     mutations: list[Mutation] = field(default_factory=list)
+    work: list[Callable[[Connection], None]] = field(default_factory=list)
 
 
 def _label(obj: Any) -> str:
@@ -220,7 +226,8 @@ def _apply_mutations(session: Session, connection: Any, mutations: list[Mutation
                 catalogue, object_id, mutation.changes["privileges"]))
 
 
-def _flush(session: Session, roots: list[Any], mutations: list[Mutation]) -> list[Any]:
+def _flush(session: Session, roots: list[Any], mutations: list[Mutation],
+           work: Sequence[Callable[[Connection], None]] = ()) -> list[Any]:
     groups = _collect([*roots, *(record for mutation in mutations
                                  for record in mutation.records)])
     replacements = _resolve_values(session, groups)
@@ -239,6 +246,9 @@ def _flush(session: Session, roots: list[Any], mutations: list[Mutation]) -> lis
     try:
         with database.write() as connection:
             _apply_mutations(session, connection, mutations)
+            for step in work:
+                step(connection)
+            check_links(session, connection, groups)
             for table_name, rows in _rows(groups).items():
                 if rows:
                     connection.execute(insert_rows(tables[table_name]),
@@ -261,14 +271,19 @@ def _flush(session: Session, roots: list[Any], mutations: list[Mutation]) -> lis
 def _stamp(session: Session, groups: dict[type, list[Any]]) -> tuple[list[dict], list[dict]]:
     """Set creator, creation date, and project and privileges where unset.
 
+    Unset privileges come from the context, except for value classes (parameter sets): equal
+    values are one object for every user, so they are committed published (level 5).
+
     Returns the value dicts whose project and privileges were filled in (to undo on failure).
     """
     context = session.context
-    user, project, privileges = context.user, context.project, context.privileges
+    user, project, privileges = session.user, context.project, context.privileges
     now = utcnow()
     filled_project: list[dict] = []
     filled_privileges: list[dict] = []
-    for objects in groups.values():
+    for cls, objects in groups.items():
+        # A value (ParameterSet) is shared by whoever commits an equal one: published.
+        level = MAX_PRIVILEGES if cls._meta.is_value else privileges
         for obj in objects:
             values = obj.__dict__
             values["creator"] = user
@@ -277,7 +292,7 @@ def _stamp(session: Session, groups: dict[type, list[Any]]) -> tuple[list[dict],
                 values["project"] = project
                 filled_project.append(values)
             if values["privileges"] is None:
-                values["privileges"] = privileges
+                values["privileges"] = level
                 filled_privileges.append(values)
     return filled_project, filled_privileges
 
@@ -343,6 +358,20 @@ def mutate(obj: Any, changes: dict[str, Any], records: list[Any]) -> None:
         _flush(session, [], [mutation])
 
 
+def in_transaction(work: Callable[[Connection], None]) -> None:
+    """Run ``work(connection)`` in the write transaction of the commit (its own, if none is open).
+
+    For changes that are neither inserts nor audited fields (deleting rows): inside ``with
+    transaction():`` it runs with the block's commits, after the audited changes and before
+    the inserts, so an exception from it writes nothing at all.
+    """
+    session = current_session()
+    if session.pending is not None:
+        session.pending.work.append(work)
+    else:
+        _flush(session, [], [], [work])
+
+
 @contextmanager
 def transaction() -> Iterator[None]:
     """Collect the commits and audited changes of the block; write them all at its end.
@@ -358,4 +387,4 @@ def transaction() -> Iterator[None]:
         yield
     finally:
         session.pending = None
-    _flush(session, pending.roots, pending.mutations)
+    _flush(session, pending.roots, pending.mutations, pending.work)

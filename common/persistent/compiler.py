@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    Alias,
     ColumnElement,
     FromClause,
     Select,
@@ -46,6 +47,7 @@ from common.persistent.statements import chunks
 
 if TYPE_CHECKING:
     from common.persistent.query import Query
+    from common.persistent.visibility import Visible
 
 __all__ = ["CLASS_COLUMN", "QueryCompiler"]
 
@@ -76,13 +78,17 @@ class QueryCompiler:
     """The Core statements of one query, for one backend and its tables.
 
     ``table`` maps a table name to its :class:`~sqlalchemy.Table` (``Database.table``, or a
-    :class:`~sqlalchemy.MetaData`'s tables for compile-only tests).
+    :class:`~sqlalchemy.MetaData`'s tables for compile-only tests). ``visible`` (see
+    :mod:`common.persistent.visibility`) is the visibility condition of a table, applied to
+    every table read where the database has no row-level security (None: not needed).
     """
 
-    def __init__(self, query: Query, backend: Backend, table: Callable[[str], Table]) -> None:
+    def __init__(self, query: Query, backend: Backend, table: Callable[[str], Table], *,
+                 visible: Visible | None = None) -> None:
         self.query = query
         self.backend = backend
         self._table = table
+        self._visible = visible
         self.classes = concrete_classes(query.cls)
         self.single = len(self.classes) == 1
         self.empty = not self.classes
@@ -119,7 +125,10 @@ class QueryCompiler:
             if root:
                 projected.append(literal(klass.__name__, String(128)).label(CLASS_COLUMN))
             projected.extend(table.c[name] for name in columns)
-            branches.append(select(*projected))
+            branch = select(*projected)
+            if self._visible is not None:
+                branch = branch.where(self._visible(table))
+            branches.append(branch)
         name = "root" if root else f"link_{len(self._sources)}"
         return union_all(*branches).subquery(name)
 
@@ -134,8 +143,10 @@ class QueryCompiler:
             prop = self._prop(prefix)
             target = self._source(prop.target, prefix, root=False)
             self._sources[prefix] = target
-            joined = joined.outerjoin(
-                target, target.c.object_id == parent.c[column_name(prefix[-1])])
+            on = target.c.object_id == parent.c[column_name(prefix[-1])]
+            if self._visible is not None and isinstance(target, Alias):
+                on = and_(on, self._visible(target))
+            joined = joined.outerjoin(target, on)
         self._from = joined
 
     def _prop(self, path: tuple[str, ...]) -> persistent:
@@ -209,6 +220,9 @@ class QueryCompiler:
 
     def _filtered(self, *columns: Any) -> Select:
         statement = select(*columns).select_from(self._from)
+        root = self._sources[()]
+        if self._visible is not None and isinstance(root, Table):
+            statement = statement.where(self._visible(root))
         if self.query.where is not None:
             statement = statement.where(self.condition(self.query.where))
         return statement

@@ -7,6 +7,7 @@ The object wraps the :class:`~common.config.Context` of the current session, so
 from __future__ import annotations
 
 from common.config import Context
+from common.persistent.projects import enter_project
 from common.persistent.session import current_session
 
 __all__ = ["SessionContext", "context"]
@@ -20,9 +21,13 @@ class SessionContext:
         return current_session().context
 
     def set_project(self, project: str) -> None:
-        """New objects land in ``project``."""
+        """New objects land in ``project``.
+
+        A registered project needs membership and gives its default privileges, unless
+        ``AWE_PRIVILEGES`` sets them (:func:`~common.persistent.projects.enter_project`).
+        """
         current = current_session()
-        current.context = current.context.with_project(project)
+        current.context = enter_project(current, project)
 
     def set_privileges(self, privileges: int) -> None:
         """New objects get ``privileges`` (1 creator, 2 project, 3 all users, 4-5 published)."""

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import gc
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Select, Table
 
 from common.database import OBJECT_TABLE
 from common.errors import NotFound, QueryError
@@ -31,6 +31,7 @@ from common.persistent.statements import (
     rows_by_ids,
     select_in_chunks,
 )
+from common.persistent.visibility import Visible, visibility
 
 if TYPE_CHECKING:
     from common.persistent.query import Query
@@ -122,16 +123,24 @@ def _reading(session: Session, connection: Connection | None) -> Iterator[Connec
             yield opened
 
 
+def _visible_rows(statement: Callable[[Table, Sequence[int]], Select], table: Table,
+                  visible: Visible | None, ids: Sequence[int]) -> Select:
+    built = statement(table, ids)
+    return built if visible is None else built.where(visible(table))
+
+
 def _rows_by_ids(session: Session, connection: Connection, table: Table,
                  ids: list[int]) -> list[Any]:
-    return select_in_chunks(connection, partial(rows_by_ids, table), ids,
-                            session.database.backend.in_chunk)
+    return select_in_chunks(connection,
+                            partial(_visible_rows, rows_by_ids, table, visibility(session)),
+                            ids, session.database.backend.in_chunk)
 
 
 def count_query(session: Session, query: Query) -> int:
     """The number of objects of ``query`` (one COUNT; of its slice, when sliced)."""
     database = session.database
-    compiler = QueryCompiler(query, database.backend, session.table)
+    compiler = QueryCompiler(query, database.backend, session.table,
+                             visible=visibility(session))
     if compiler.empty:
         return 0
     with database.read() as connection:
@@ -141,7 +150,8 @@ def count_query(session: Session, query: Query) -> int:
 def load_query(session: Session, query: Query) -> list[Any]:
     """The objects of ``query``, in its order."""
     database = session.database
-    compiler = QueryCompiler(query, database.backend, session.table)
+    compiler = QueryCompiler(query, database.backend, session.table,
+                             visible=visibility(session))
     if compiler.empty:
         return []
     with database.read() as connection:
@@ -194,7 +204,8 @@ def load_ids(session: Session, cls: type, ids: Iterable[int], *,
             catalogue = session.table(OBJECT_TABLE.name)
             groups = {}
             for object_id, class_name in select_in_chunks(
-                    reading, partial(catalogue_classes, catalogue), wanted,
+                    reading, partial(_visible_rows, catalogue_classes, catalogue,
+                                     visibility(session)), wanted,
                     database.backend.in_chunk):
                 try:
                     klass = persistent_class(class_name)

@@ -177,7 +177,8 @@ class PersistentMeta(type):
                               tuple(_column_spec(record.properties[key])
                                     for key in record.columns),
                               primary_key=("object_id",), owner=name,
-                              doc=(cls.__doc__ or "").strip().split("\n")[0]),
+                              doc=(cls.__doc__ or "").strip().split("\n")[0],
+                              mutable=tuple(column_name(key) for key, _ in record.mutable)),
                     *(_list_spec(cls, record.properties[key]) for key in record.lists))
 
         register_class(cls, register_tables_of_class)

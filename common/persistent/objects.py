@@ -31,7 +31,9 @@ from common.errors import (
     QueryError,
     StoreError,
 )
+from common.persistent import lifecycle
 from common.persistent.commit import audit_text, commit, mutate
+from common.persistent.lifecycle import Node
 from common.persistent.loading import load_ids
 from common.persistent.meta import PersistentMeta
 from common.persistent.properties import INT_RANGE, persistent, shown_value
@@ -170,8 +172,11 @@ class DBObject(Stateful, metaclass=PersistentMeta, abstract=True):
                                    "audit record keeps it)")
         checked = {name: properties[name].check(value) for name, value in changes.items()}
         reason = reason.strip()
+        # An audit record is as visible as its object (after the change), never more.
+        reach = {"project": self.__dict__["project"],
+                 "privileges": checked.get("privileges", self.__dict__["privileges"])}
         mutate(self, checked, [AuditRecord(target=self, field=name, new_value=audit_text(value),
-                                           reason=reason)
+                                           reason=reason, **reach)
                                for name, value in checked.items()])
 
     def set_valid(self, is_valid: int, reason: str) -> None:
@@ -196,13 +201,28 @@ class DBObject(Stateful, metaclass=PersistentMeta, abstract=True):
                                    f"after the start {start}")
         self._mutate("set_validity", {"timestamp_start": start, "timestamp_end": end}, reason)
 
-    def publish(self, level: int, reason: str = "") -> None:
-        """Set the visibility ``privileges`` to ``level`` (1-5), audited."""
+    def publish(self, level: int, dry_run: bool = False, *, reason: str = "") -> list[Node]:
+        """Raise this object and its whole dependency tree to ``level`` (1-5), audited.
+
+        One transaction; nothing changes when the caller may not raise every node (see
+        :func:`common.persistent.lifecycle.publish`). Returns the nodes raised (with
+        ``dry_run``: that would be).
+        """
         if isinstance(level, bool) or not isinstance(level, int) or \
                 not 1 <= level <= MAX_PRIVILEGES:
             raise PersistenceError(f"{type(self).__name__}.publish: expected a level 1-"
                                    f"{MAX_PRIVILEGES}, found {level!r}")
-        self._mutate("publish", {"privileges": level}, reason or f"published at level {level}")
+        return lifecycle.publish(self, level, dry_run=dry_run, reason=reason)
+
+    def delete(self, recursive: bool = False, force: bool = False, *,
+               reason: str = "") -> list[Node]:
+        """Delete this object (``recursive``: and what depends on it) in one transaction, audited.
+
+        Refused while anything depends on it, and at level 3 or more unless a manager of its
+        project forces it (see :func:`common.persistent.lifecycle.delete`). Returns the nodes
+        deleted; their files stay in the store until ``awe dataserver gc``.
+        """
+        return lifecycle.delete(self, recursive=recursive, force=force, reason=reason)
 
 
 class AuditRecord(DBObject):

@@ -361,6 +361,31 @@ class Query:
             raise QueryError(f"{self!r}: offset {offset} is outside the signed 64-bit range")
         return self._copy(offset=offset, limit=limit)
 
+    # -- narrowing by the context ---------------------------------------------------------
+
+    def _narrowed(self, name: str, value: Any) -> Query:
+        if self.offset or self.limit is not None:
+            raise QueryError(f"{name}: narrow a query before slicing it")
+        return self._copy(where=_combine(And, self.where, Compare((name,), "==", value)))
+
+    def project_only(self) -> Query:
+        """Only the objects of the context's project (the project is fixed now, as data).
+
+        Row-level security is the most a user may see; this, :meth:`user_only` and
+        :meth:`privileges_only` narrow further and survive :meth:`to_dict`.
+        """
+        return self._narrowed("project", current_session().context.project)
+
+    def user_only(self) -> Query:
+        """Only the objects the acting user created."""
+        return self._narrowed("creator", current_session().user)
+
+    def privileges_only(self, level: int) -> Query:
+        """Only the objects at privilege level ``level`` (1-5)."""
+        if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 5:
+            raise QueryError(f"privileges_only: expected a level 1-5, found {level!r}")
+        return self._narrowed("privileges", level)
+
     # -- running ------------------------------------------------------------------------
 
     def _fetch(self) -> list[Any]:

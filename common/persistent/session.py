@@ -16,8 +16,11 @@ from contextvars import ContextVar
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
+
 from common.config import Context, load_config
 from common.database import Database, connect
+from common.database.catalogue import PROJECT_TABLE
 from common.persistent.identity import IdentityMap
 
 if TYPE_CHECKING:
@@ -47,6 +50,11 @@ class Session:
 
     def __repr__(self) -> str:
         return f"Session({self.database!r}, {self.context!r})"
+
+    @property
+    def user(self) -> str:
+        """Who acts: the user of an enclosing ``database.acting_as``, else the context's."""
+        return self.database.acting_user or self.context.user
 
     def table(self, name: str) -> Table:
         """The table ``name`` of this session's database, declared first when it is new.
@@ -87,10 +95,23 @@ def _default_database() -> Database:
 
 
 def _default_context(database: Database) -> Context:
-    """The configured context; on PostgreSQL the user is the database's ``current_user``."""
-    context = load_config().context()
-    if database.current_user:
-        context = replace(context, user=database.current_user)
+    """The configured context; on PostgreSQL the user is the database's ``current_user``.
+
+    The login role is mapped to the user name ``creator`` stores (``AWE_ROLE_PREFIX`` dropped,
+    :func:`common.database.roles.user_name`). A registered project gives its default
+    privileges unless the configuration sets ``privileges``.
+    """
+    config = load_config()
+    context = config.context()
+    if database.user_name:
+        context = replace(context, user=database.user_name)
+    projects = database.metadata.tables.get(PROJECT_TABLE.name)
+    if "privileges" not in config.sources and projects is not None:
+        with database.read() as connection:
+            level = connection.execute(select(projects.c.default_privileges).where(
+                projects.c.project == context.project)).scalar()
+        if level is not None:
+            context = replace(context, privileges=level)
     return replace(context, site=database.site)
 
 

@@ -76,6 +76,8 @@ class Backend:
     (whether a string column's length is part of its type, so widening it is DDL),
     ``inline_references`` (a foreign key of an added column goes inside ``ADD COLUMN``), and
     ``migrate_command``, what a role that may not change the schema is told to do.
+    ``row_security``: whether the database itself enforces who sees which row; where it does
+    not, the query compiler applies the visibility rule of DESIGN §3.
     """
 
     name = "generic"
@@ -85,6 +87,7 @@ class Backend:
     sized_strings = True
     inline_references = False
     migrate_command = "run `awe db migrate` as the owner"
+    row_security = False
 
     def normalise_url(self, url: URL) -> URL:
         """Return ``url`` with this project's driver: ``postgresql://`` → ``postgresql+psycopg://``."""
@@ -143,6 +146,28 @@ class Backend:
     def long_text(self, value: str) -> Any:
         """A long text value as a statement can carry it (a literal, or pieces of one)."""
         return value
+
+    def secure_tables(self, connection: Connection, specs: Sequence[Any], role_prefix: str,
+                      *, sequence: str) -> bool:
+        """Give the tables of ``specs`` their grants and row-level-security policies.
+
+        False when the backend has none (the query compiler applies the rule instead) or
+        its roles do not exist yet.
+        """
+        return False
+
+    def create_login_role(self, connection: Connection, role: str, roles: Any) -> None:
+        """Create the login ``role`` of a new user in the groups of ``roles`` (a ``RoleNames``).
+
+        Backends without roles: nothing (the user exists as a row of ``awe_user`` only).
+        """
+
+    def sees_every_row(self, connection: Connection, owner_role: str) -> bool:
+        """Whether the connected role sees every row whatever its privileges (no RLS: yes)."""
+        return True
+
+    def set_role(self, connection: Connection, role: str) -> None:
+        """Act as ``role`` until the open transaction ends (backends without roles: nothing)."""
 
     def prepare_owner_roles(self, connection: Connection, role_prefix: str) -> list[str] | None:
         """Create the owner and service roles if missing; None when the backend has no roles."""

@@ -41,6 +41,9 @@ from sqlalchemy.engine import URL
 from sqlalchemy.types import TypeEngine
 
 from common.database.backends.base import Backend, DdlPermission, json_rows
+from common.database.postgresql_security import secure_tables
+from common.database.roles import RoleNames
+from common.errors import DatabaseError
 
 __all__ = ["SCHEMA_LOCK", "SCHEMA_LOCK_KEY", "PostgresqlBackend"]
 
@@ -49,7 +52,7 @@ SCHEMA_LOCK_KEY = zlib.crc32(b"awe schema")
 SCHEMA_LOCK = select(func.pg_advisory_xact_lock(SCHEMA_LOCK_KEY))
 
 _PG_ROLES = catalog_table("pg_roles", catalog_column("oid"), catalog_column("rolname"),
-                          catalog_column("rolsuper"))
+                          catalog_column("rolsuper"), catalog_column("rolbypassrls"))
 _PG_DATABASE = catalog_table("pg_database", catalog_column("datname"), catalog_column("datdba"))
 _PG_TABLES = catalog_table("pg_tables", catalog_column("schemaname"),
                            catalog_column("tablename"), catalog_column("tableowner"))
@@ -62,6 +65,7 @@ class PostgresqlBackend(Backend):
     driver = "psycopg"
     in_chunk = 1000
     creates_sequence_if_missing = True
+    row_security = True
 
     def engine_options(self, url: URL) -> dict[str, Any]:
         """Check pooled connections before use (servers restart)."""
@@ -109,6 +113,41 @@ class PostgresqlBackend(Backend):
         quoted = connection.dialect.identifier_preparer.quote(role)
         connection.execute(DDL(f"SET LOCAL ROLE {quoted}"))
 
+    def secure_tables(self, connection: Connection, specs: Sequence[Any], role_prefix: str,
+                      *, sequence: str) -> bool:
+        """Grants and policies by columns (:mod:`common.database.postgresql_security`)."""
+        return secure_tables(connection, specs, role_prefix, sequence=sequence)
+
+    def create_login_role(self, connection: Connection, role: str, roles: RoleNames) -> None:
+        """``CREATE ROLE … LOGIN IN ROLE <awe_user>``, then granted to ``awe_service``.
+
+        Refused with a message when the role exists or the groups are missing (``awe db
+        init`` as a superuser makes them).
+        """
+        quote = connection.dialect.identifier_preparer.quote
+        present = set(connection.execute(select(_PG_ROLES.c.rolname).where(
+            _PG_ROLES.c.rolname.in_([role, roles.users, roles.service]))).scalars())
+        if role in present:
+            raise DatabaseError(f"role {role}: exists already; choose another user name")
+        missing = sorted({roles.users, roles.service} - present)
+        if missing:
+            raise DatabaseError(f"roles {', '.join(missing)} do not exist; run `awe db init` "
+                                "as a PostgreSQL superuser first")
+        connection.execute(DDL(f"CREATE ROLE {quote(role)} LOGIN IN ROLE {quote(roles.users)}"))
+        connection.execute(DDL(f"GRANT {quote(role)} TO {quote(roles.service)}"))
+
+    def sees_every_row(self, connection: Connection, owner_role: str) -> bool:
+        """A superuser, a BYPASSRLS role or a member of ``owner_role`` (its policy passes all)."""
+        bypass = exists().where(_PG_ROLES.c.rolname == func.current_user(),
+                                _PG_ROLES.c.rolsuper | _PG_ROLES.c.rolbypassrls)
+        owner = exists().where(_PG_ROLES.c.rolname == owner_role,
+                               func.pg_has_role(_PG_ROLES.c.oid, "MEMBER"))
+        return bool(connection.execute(select(bypass | owner)).scalar())
+
+    def set_role(self, connection: Connection, role: str) -> None:
+        """``SET LOCAL ROLE``: the rest of the transaction runs as ``role``."""
+        self.run_ddl_as(connection, role)
+
     def lock_schema(self, connection: Connection) -> None:
         """Take the schema advisory lock until the transaction ends."""
         connection.execute(SCHEMA_LOCK)
@@ -119,21 +158,25 @@ class PostgresqlBackend(Backend):
         operations.execute(SCHEMA_LOCK)
 
     def prepare_owner_roles(self, connection: Connection, role_prefix: str) -> list[str] | None:
-        """As a superuser, create ``awe_owner`` (NOLOGIN) and ``awe_service`` (LOGIN).
+        """As a superuser, create the group roles of :class:`~common.database.roles.RoleNames`.
 
-        ``awe_owner`` gets USAGE and CREATE on the current schema. None when the role is no
-        superuser (nothing is done then).
+        ``awe_owner`` (NOLOGIN) gets USAGE and CREATE on the current schema, ``awe_service``
+        is a LOGIN role, ``awe_user`` and ``awe_anonymous`` are NOLOGIN groups. None when the
+        role is no superuser (nothing is done then).
         """
-        owner, service = f"{role_prefix}awe_owner", f"{role_prefix}awe_service"
+        roles = RoleNames(role_prefix)
+        owner, service = roles.owner, roles.service
         superuser = connection.execute(select(_PG_ROLES.c.rolsuper).where(
             _PG_ROLES.c.rolname == func.current_user())).scalar_one()
         if not superuser:
             return None
+        wanted = ((owner, "NOLOGIN"), (service, "LOGIN"), (roles.users, "NOLOGIN"),
+                  (roles.anonymous, "NOLOGIN"))
         existing = set(connection.execute(select(_PG_ROLES.c.rolname).where(
-            _PG_ROLES.c.rolname.in_([owner, service]))).scalars())
+            _PG_ROLES.c.rolname.in_([role for role, _ in wanted]))).scalars())
         quote = connection.dialect.identifier_preparer.quote
         created = []
-        for role, login in ((owner, "NOLOGIN"), (service, "LOGIN")):
+        for role, login in wanted:
             if role not in existing:
                 connection.execute(DDL(f"CREATE ROLE {quote(role)} {login}"))
                 created.append(role)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,8 @@ def test_two_scripts_on_one_new_sqlite_file(tmp_path, python, tester):
     database = connect(url, site=0)
     try:
         with session(database, tester):
+            assert len(ConcurrentItem.select_all()) == 0, "level 1: only their creator sees them"
+        with session(database, replace(tester, user="script-user")):
             items = list(ConcurrentItem.select_all())
     finally:
         database.dispose()
