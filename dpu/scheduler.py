@@ -5,7 +5,9 @@ A job is a row of ``awe_job`` the user inserted through their own session
 :func:`common.process.target.process_target` for it under the creator's database role with a
 job executor of its own (worker processes, or a Dask cluster), keeps the job's log (live in
 memory and in ``LOG_DIR/job-<id>.log``), stores that log once as ``job-<id>.log`` when the job
-ends and records the end state in the row. ``concurrency`` jobs run at once.
+ends and records the end state in the row. ``concurrency`` jobs run at once, but jobs with
+equal keys (MasterFlat and WavecalTable of one night and IFU) one after another, so the
+second reuses the MASTER_BIAS the first made rather than making a duplicate.
 
 Cancelling a running job shuts its executor down (its workers are killed) and ends it as
 ``cancelled``; products are committed by the scheduler only after their worker returned, so
@@ -65,6 +67,11 @@ def job_dict(job: Any) -> dict[str, Any]:
         if isinstance(values[name], dt.datetime):
             values[name] = values[name].isoformat()
     return values
+
+
+def _signature(job: Any) -> str:
+    """The keys of a job as text: jobs with equal keys run one after another."""
+    return json.dumps(_json(job.keys) or {}, sort_keys=True, default=str)
 
 
 class JobLog:
@@ -148,6 +155,8 @@ class Scheduler:
         self._lock = threading.Lock()
         self._running: dict[int, _Running] = {}
         self._queued: set[int] = set()
+        self._busy: set[str] = set()
+        self._deferred: dict[str, list[int]] = {}
         self._threads = [threading.Thread(target=self._loop, name=f"dpu-job-{index}",
                                           daemon=True) for index in range(concurrency)]
 
@@ -294,6 +303,21 @@ class Scheduler:
             with self._lock:
                 if job_id not in self._queued:
                     continue  # cancelled while queued
+            try:
+                with self._as_service():
+                    signature = _signature(self._job(job_id))
+            except Exception as exc:  # a row that vanished or cannot be read: drop the id
+                with self._lock:
+                    self._queued.discard(job_id)
+                JobLog(self._log_path(job_id)).write(f"not run: {exc}")
+                continue
+            with self._lock:
+                if signature in self._busy:
+                    # a job with equal keys runs: this one waits for it, so the second
+                    # reuses what the first made instead of making it again
+                    self._deferred.setdefault(signature, []).append(job_id)
+                    continue
+                self._busy.add(signature)
                 self._queued.discard(job_id)
                 running = self._running[job_id] = _Running(JobLog(self._log_path(job_id)))
             try:
@@ -303,6 +327,10 @@ class Scheduler:
             finally:
                 with self._lock:
                     self._running.pop(job_id, None)
+                    self._busy.discard(signature)
+                    waiting = self._deferred.pop(signature, [])
+                for waiting_id in waiting:
+                    self._queue.put(waiting_id)
 
     def _run(self, job_id: int, running: _Running) -> None:
         from common.process.target import process_target
