@@ -17,12 +17,13 @@ Importing this module is cheap: Pyro5 and the database layer are imported on fir
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from common.config import Progress, load_config, read_token
-from common.errors import DpuError, NotFound, PermissionDenied
+from common.errors import DpuError, NotFound, error_from_wire
 from dpu.wire import HANDSHAKE_FIELD, SERIALIZER, plain, unwrap
 
 __all__ = ["FINAL_STATES", "Processor", "RemoteDpu", "wait_all"]
@@ -30,6 +31,7 @@ __all__ = ["FINAL_STATES", "Processor", "RemoteDpu", "wait_all"]
 FINAL_STATES = ("done", "failed", "stopped", "cancelled")
 CALL_TIMEOUT = 120.0
 POLL_INTERVAL = 0.2
+_REFUSED = re.compile(r"rejected: (?P<type>[A-Za-z]+): (?P<message>.*)", re.DOTALL)
 
 
 class RemoteDpu:
@@ -53,8 +55,9 @@ class RemoteDpu:
                 proxy._pyroTimeout = CALL_TIMEOUT
                 reply = getattr(proxy, method)(*args)
         except Pyro5.errors.CommunicationError as exc:
-            if "handshake failed" in str(exc):
-                raise PermissionDenied(f"{what}: {str(exc).split('reason:')[-1].strip()}") \
+            refused = _REFUSED.search(str(exc))
+            if refused is not None:  # the daemon's handshake refused us, saying why
+                raise error_from_wire(refused["type"], f"{what}: {refused['message']}") \
                     from None
             raise DpuError(f"{what}: cannot reach the DPU ({exc})") from None
         return unwrap(reply, what)

@@ -83,8 +83,15 @@ class TokenDaemon(Pyro5.api.Daemon):
         super().__init__(**options)
 
     def validateHandshake(self, conn: Any, data: Any) -> str:
-        """Refuse the connection unless ``data`` carries the token."""
-        check_token(self._token, data)
+        """Refuse the connection unless ``data`` carries the token.
+
+        Pyro5 sends the refusal's text to the client, so it starts with the error type.
+        """
+        try:
+            check_token(self._token, data)
+        except PermissionDenied as exc:
+            error_type, message = exc.to_wire()
+            raise PermissionDenied(f"{error_type}: {message}") from None
         return "awe.dpu"
 
 

@@ -20,7 +20,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
 import queue
+import signal
 import socket
 import threading
 import time
@@ -30,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from common.config import Context
-from common.errors import AweError, DpuError, IntegrityError, NotFound, PlanStopped
+from common.errors import AweError, DpuError, IntegrityError, PlanStopped
 
 if TYPE_CHECKING:
     from common.database import Database
@@ -118,8 +120,12 @@ class JobExecutor:
         self.inner.shutdown(cancel=cancel)
 
     def cancel(self) -> None:
-        """Stop the job: no new task, running workers killed."""
+        """Stop the job: no new task, running workers killed (their results never come)."""
         self.cancelled.set()
+        worker_pids = getattr(self.inner, "worker_pids", None)
+        for pid in worker_pids() if worker_pids is not None else ():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         self.inner.shutdown(cancel=True)
 
 
@@ -184,10 +190,7 @@ class Scheduler:
     def _job(self, job_id: int) -> Any:
         from common.process.jobs import Job
 
-        job = Job.get(int(job_id))
-        if job is None:
-            raise NotFound(f"job {job_id}: no such job")
-        return job
+        return Job.get(int(job_id))
 
     # -- the calls a client makes ---------------------------------------------------------
 
@@ -232,11 +235,16 @@ class Scheduler:
 
     def jobs(self) -> list[dict[str, Any]]:
         """The rows of the jobs this DPU runs or ran, newest first."""
-        from common.process.jobs import Job
+        from sqlalchemy import select
 
-        with self._as_service():
-            found = [job_dict(job) for job in Job.select_all() if job.dpu == self.name]
-        return sorted(found, key=lambda row: -int(row["job_id"]))
+        from common.process.jobs import JOB_TABLE, Job
+
+        with self._as_service() as opened:
+            table = opened.table(JOB_TABLE.name)
+            with opened.database.read() as connection:
+                rows = connection.execute(select(table).where(table.c.dpu == self.name)
+                                          .order_by(table.c.job_id.desc())).all()
+        return [job_dict(Job(**row._mapping)) for row in rows]
 
     def logs(self, job_id: int) -> str:
         """The job's log: live while it runs, from the store once it ended."""

@@ -1,12 +1,20 @@
-"""Fixtures of the DPU tests: a connected database per backend."""
+"""Fixtures of the DPU tests: a connected database per backend, a site of DPU daemons."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from common.config import Context
 from common.database import Database, connect
+from dataserver.store import LocalStore
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
@@ -15,3 +23,60 @@ def database(database_url: str) -> Iterator[Database]:
     connected = connect(database_url, site=0)
     yield connected
     connected.dispose()
+
+
+@dataclass
+class DpuSite:
+    """A site of DPUs on loopback: token, database, store; ``start(name)`` starts a daemon."""
+
+    url: str
+    token: str
+    token_file: Path
+    store_root: Path
+    home: Path
+    python: str
+    start_server: Callable[..., Any]
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment of a daemon (and of any process of this site)."""
+        return {"AWE_DATABASE": self.url, "AWE_STORE_ROOT": str(self.store_root),
+                "AWE_TOKEN_FILE": str(self.token_file), "AWE_HOME": str(self.home),
+                "PYTHONPATH": str(REPO)}
+
+    def start(self, name: str, *options: str, port: int = 0) -> Any:
+        """Start ``awe dpu serve --name NAME`` on a free (or the given) loopback port."""
+        argv = [self.python, "-m", "awe.cli", "dpu", "serve", "--host", "127.0.0.1",
+                "--port", str(port), "--name", name, "--workers", "1", *options]
+        return self.start_server(argv, env=self.env, cwd=REPO)
+
+    def uri(self, server: Any) -> str:
+        """The Pyro URI of a started daemon."""
+        return f"PYRO:awe.dpu@127.0.0.1:{server.port}"
+
+    def store(self) -> LocalStore:
+        """The site's file store."""
+        return LocalStore(self.store_root)
+
+
+@pytest.fixture
+def dpu_site(database_url: str, database: Database, tmp_path: Path, python: str,
+             start_server: Callable[..., Any]) -> DpuSite:
+    """A token file, a store and the test database, for daemons started by the test."""
+    token = secrets.token_hex(16)
+    token_file = tmp_path / "dpu-token"
+    token_file.write_text(token + "\n", encoding="utf-8")
+    home = tmp_path / "home"
+    home.mkdir()
+    return DpuSite(database_url, token, token_file, tmp_path / "store", home, python,
+                   start_server)
+
+
+@pytest.fixture
+def user_session(database: Database, dpu_site: DpuSite) -> Iterator[Any]:
+    """The test's own session (the submitting user) on the site's database and store."""
+    from common.persistent import session
+
+    with session(database, Context(user="tester", project="test"),
+                 store=dpu_site.store()) as opened:
+        yield opened
