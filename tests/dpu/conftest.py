@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import subprocess
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,3 +83,48 @@ def user_session(database: Database, dpu_site: DpuSite) -> Iterator[Any]:
     with session(database, Context(user="tester", project="test"),
                  store=dpu_site.store()) as opened:
         yield opened
+
+
+class Watched:
+    """A command run in the background with its output collected; ``stop()`` ends it."""
+
+    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+        self.output: list[str] = []
+        self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL, text=True, bufsize=1,
+                                        env={**os.environ, **env}, cwd=REPO)
+        self._collector = threading.Thread(target=self._collect, daemon=True)
+        self._collector.start()
+
+    def _collect(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.output.append(line)
+
+    def stop(self, timeout: float = 30.0) -> int:
+        """SIGTERM, then SIGKILL after ``timeout``; the pipe is closed; the exit code."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout)
+        self._collector.join(timeout)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        return self.process.returncode
+
+
+@pytest.fixture
+def background() -> Iterator[Callable[..., Watched]]:
+    """Factory: ``background(argv, env)`` runs a command; every one is stopped afterwards."""
+    started: list[Watched] = []
+
+    def start(argv: list[str], env: dict[str, str]) -> Watched:
+        started.append(Watched(argv, env))
+        return started[-1]
+
+    yield start
+    for item in started:
+        item.stop()
