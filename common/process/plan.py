@@ -118,7 +118,7 @@ class Plan:
             node = self._by_id[node_id]
             indent = "  " * depth
             object_id = f" {node.object_id:#x}" if node.object_id is not None else ""
-            if node_id in shown and node.depends_on:
+            if node_id in shown:
                 lines.append(f"{indent}{node.action:5} {node_id}{object_id} (see above)")
                 return
             shown.add(node_id)
