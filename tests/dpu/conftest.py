@@ -62,17 +62,35 @@ class DpuSite:
         return LocalStore(self.store_root)
 
 
+@pytest.fixture(scope="session")
+def site_store_root(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The store of the site, one per test database (rows and files stay together)."""
+    return tmp_path_factory.mktemp("dpu-store")
+
+
 @pytest.fixture
-def dpu_site(database_url: str, database: Database, tmp_path: Path, python: str,
-             start_server: Callable[..., Any]) -> DpuSite:
-    """A token file, a store and the test database, for daemons started by the test."""
+def dpu_site(database_url: str, database: Database, site_store_root: Path, tmp_path: Path,
+             python: str, start_server: Callable[..., Any]) -> DpuSite:
+    """A token file, the site's store and the test database, for daemons started by the test."""
     token = secrets.token_hex(16)
     token_file = tmp_path / "dpu-token"
     token_file.write_text(token + "\n", encoding="utf-8")
     home = tmp_path / "home"
     home.mkdir()
-    return DpuSite(database_url, token, token_file, tmp_path / "store", home, python,
+    return DpuSite(database_url, token, token_file, site_store_root, home, python,
                    start_server)
+
+
+@pytest.fixture
+def ingested_night(user_session: Any, small_night: Any) -> Any:
+    """The simulated night's raw files and static calibrations, ingested into the site."""
+    from muse.datamodel.ingest import ingest_files
+
+    paths = sorted(small_night.directory.glob("*.fits"))
+    results = ingest_files(paths, commit_it=True)
+    refused = [result.message for result in results if result.status == "refused"]
+    assert not refused, refused
+    return small_night
 
 
 @pytest.fixture
