@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+import pytest
+
 from dpu.client import Processor
 
 NIGHT = dt.date(2016, 3, 14)
@@ -121,3 +123,58 @@ def test_kill_and_restart_completes_the_job(dpu_site, user_session, ingested_nig
         assert len(_products("TraceTable", ifu)) == 1
     _complete(ifus)
     assert "restarted: re-planning" in processor.logs(job_id)
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    """A Dask LocalCluster of two worker processes on loopback."""
+    from distributed import LocalCluster
+
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                           host="127.0.0.1", dashboard_address=None)
+    yield cluster
+    cluster.close()
+
+
+def test_dask_executor_and_two_clients(dpu_site, user_session, ingested_night, dask_cluster,
+                                       tmp_path) -> None:
+    import threading
+
+    import numpy as np
+    from astropy.io import fits
+
+    from muse.recipes.bias import make_master_bias
+
+    server = dpu_site.start("gamma", "--executor", "dask", "--scheduler",
+                            dask_cluster.scheduler_address)
+    uri = dpu_site.uri(server)
+    assert Processor([uri], token=dpu_site.token).info()["executor"] == "dask"
+    rows: dict[int, dict] = {}
+
+    def client(ifu: int) -> None:
+        from common.persistent import session
+
+        # a client of its own, with a session of its own (sessions are per thread)
+        with session(user_session.database, user_session.context, store=dpu_site.store()):
+            processor = Processor([uri], token=dpu_site.token)
+            rows[ifu] = processor.wait(processor.run("MasterBias", night=NIGHT, ifu=ifu),
+                                       timeout=300)
+
+    threads = [threading.Thread(target=client, args=(ifu,)) for ifu in (8, 9)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(400)
+    assert {ifu: row["state"] for ifu, row in rows.items()} == {8: "done", 9: "done"}
+    for ifu in (8, 9):
+        product, = _products("MasterBias", ifu)
+        made = product.retrieve(tmp_path / f"dask-{ifu}.fits")
+        direct = make_master_bias(ingested_night.bias_files,
+                                  product.parameters.recipe_parameters(),
+                                  tmp_path / f"direct-{ifu}", ifus=[ifu], processes=1)
+        local = direct.ifus[ifu].files["MASTER_BIAS"]
+        with fits.open(made) as a, fits.open(local) as b:
+            assert [hdu.name for hdu in a] == [hdu.name for hdu in b]
+            for hdu_a, hdu_b in zip(a, b, strict=True):
+                if hdu_a.data is not None:
+                    np.testing.assert_array_equal(hdu_a.data, hdu_b.data)
