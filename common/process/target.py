@@ -32,7 +32,7 @@ from common.process.plan import Plan, PlanNode, plain_keys
 from common.process.planner import plan_target, resolve_class
 from common.process.spec import ProcessSpec
 
-__all__ = ["NodeOutcome", "TargetResult", "process_target"]
+__all__ = ["NodeOutcome", "TargetResult", "process_target", "run_job"]
 
 Progress = Callable[[int, int, str], None]
 
@@ -158,7 +158,7 @@ class _Run:
     def tell(self, what: str) -> None:
         if self.progress is not None:
             self.progress(self.done, self.total, what)
-        if self.job is not None:
+        elif self.job is not None:
             self.job.report_progress(self.done, self.total, what)
 
     def stop(self, node: PlanNode, reason: str, object_id: int | None = None) -> None:
@@ -369,13 +369,12 @@ def process_target(cls_or_name: type | str, keys: Mapping[str, Any], *,
     ``parameters`` maps recipe names to committed parameter-set ids (reference otherwise);
     ``executor`` None runs a :class:`~common.process.local.LocalExecutor` with the
     configured worker count (``AWE_WORKERS``; default: the usable cores); ``dry_run`` plans
-    only; ``progress(done, total, what)`` hears each node; ``job`` (a
-    :class:`~common.process.jobs.Job`) gets the plan, progress and result.
+    only; ``progress(done, total, what)`` hears each node. ``job`` (a running
+    :class:`~common.process.jobs.Job`) gets the plan, and the progress when no ``progress``
+    is given; whoever runs the job marks it running and finishes it (:func:`run_job`).
     """
     plan = plan_target(cls_or_name, keys, parameters=parameters)
     if job is not None:
-        if job.state == "queued":
-            job.mark_running(socket.gethostname(), job.dpu)
         job.set_plan(plan.to_dict())
     if dry_run:
         result = TargetResult(plan)
@@ -386,8 +385,6 @@ def process_target(cls_or_name: type | str, keys: Mapping[str, Any], *,
                                 node.object_id, node.reason))
         root = plan[plan.root]
         result.root_id = root.object_id if root.action == "reuse" else None
-        if job is not None:
-            job.finish("done", result.to_dict())
         return result
     owned = executor is None
     if owned:
@@ -395,18 +392,31 @@ def process_target(cls_or_name: type | str, keys: Mapping[str, Any], *,
 
         executor = LocalExecutor(_configured_workers())
     try:
-        result = _Run(plan, executor, progress, job, parameters).run()
-    except BaseException as exc:
-        if job is not None:
-            job.finish("failed", error=f"{type(exc).__name__}: {exc}")
-        raise
+        return _Run(plan, executor, progress, job, parameters).run()
     finally:
         if owned:
             executor.shutdown(cancel=True)
-    if job is not None:
-        errors = [f"{outcome.node_id}: {outcome.reason}"
-                  for outcome in (*result.failed, *result.stopped)]
-        job.finish(result.state, result.to_dict(), error="\n".join(errors) or None)
+
+
+def run_job(job: Any, *, executor: Executor | None = None, dry_run: bool = False,
+            progress: Progress | None = None) -> TargetResult:
+    """Run a queued job in this process: mark it running, process its target, finish it.
+
+    The job ends done, stopped (its target could not be made) or failed (a node failed, or
+    an error before any node ran), with the result and the reasons; the error is raised
+    again after the row is written.
+    """
+    job.mark_running(socket.gethostname(), job.dpu)
+    try:
+        result = process_target(job.target, job.keys, parameters=job.parameters or None,
+                                executor=executor, dry_run=dry_run, progress=progress,
+                                job=job)
+    except Exception as exc:
+        job.finish("failed", error=f"{type(exc).__name__}: {exc}")
+        raise
+    errors = [f"{outcome.node_id}: {outcome.reason}"
+              for outcome in (*result.failed, *result.stopped)]
+    job.finish(result.state, result.to_dict(), error="\n".join(errors) or None)
     return result
 
 
