@@ -367,25 +367,20 @@ class Scheduler:
                     log.write(f"{done}/{total} {what}")
                     job.report_progress(done, total, what)
 
+                # process_target writes the plan to the row; the end is written below, with
+                # the stored log
                 outcome = process_target(target, keys, parameters=parameters,
-                                         executor=running.executor, progress=progress, job=job)
-            result = outcome.to_dict()
+                                         executor=running.executor, progress=progress,
+                                         job=job)
             log.write(outcome.summary())
-            if outcome.failed:
-                error = "; ".join(f"{item.node_id}: {item.reason}" for item in outcome.failed)
-                state = "failed"
-            elif outcome.root_id is None:
-                error = "; ".join(f"{item.node_id}: {item.reason}" for item in outcome.stopped)
-                state = "stopped"
-            else:
-                state = "done"
-        except PlanStopped as exc:
-            state, error = "stopped", str(exc)
-            log.write(f"stopped: {exc}")
+            state, result = outcome.state, outcome.to_dict()
+            error = "\n".join(f"{item.node_id}: {item.reason}"
+                              for item in (*outcome.failed, *outcome.stopped)) or None
         except Exception as exc:  # the job fails; the DPU goes on with the next one
             error = f"{exc.error_type}: {exc}" if isinstance(exc, AweError) \
                 else f"{type(exc).__name__}: {exc}"
-            log.write(f"failed: {error}")
+            state = "stopped" if isinstance(exc, PlanStopped) else "failed"
+            log.write(f"{state}: {error}")
         finally:
             if running.executor is not None:
                 running.executor.shutdown(cancel=running.cancel_requested.is_set())
