@@ -5,10 +5,10 @@ MuseWise night and by template (``ESO TPL START``). A night's calibration set is
 when every calibration template seen has all its exposures (``ESO TPL EXPNO`` 1 …
 ``ESO TPL NEXP``) and the night has a complete BIAS, FLAT and WAVE template — or, for
 ``awe watch``, when no new file of the night arrived for the settle time. Then the nightly
-calibration targets are submitted for every IFU: ``MasterFlat`` (its plan makes the
-MASTER_BIAS and the TRACE_TABLE too) and ``WavecalTable``. A night that gets new calibration
-files after its submission is submitted again once complete; the up-to-date rule reuses
-what did not change.
+calibration targets are submitted for all IFUs: ``MasterFlat`` (its plan makes the
+MASTER_BIAS and the TRACE_TABLE too) and ``WavecalTable``, one job each. A night that gets
+new calibration files after its submission is submitted again once complete; the up-to-date
+rule reuses what did not change.
 """
 
 from __future__ import annotations
@@ -140,11 +140,9 @@ def submit_night(processor: Any, night: dt.date, ifus: Iterable[int] = range(1, 
                  targets: Iterable[str] = CALIBRATION_TARGETS) -> list[int]:
     """Submit the nightly calibration targets of ``night`` for ``ifus``; return the job ids.
 
-    Per IFU the targets go in order; the DPU runs jobs with equal keys one after another, so
-    the WAVECAL_TABLE reuses the MASTER_BIAS and TRACE_TABLE the MasterFlat job made.
+    One job per target asks for every IFU at once (one plan, its IFUs run in parallel on the
+    DPU's workers). The DPU runs jobs with equal keys one after another, so the WAVECAL_TABLE
+    job reuses the MASTER_BIAS and TRACE_TABLE the MasterFlat job made.
     """
-    jobs = []
-    for ifu in ifus:
-        for target in targets:
-            jobs.append(processor.run(target, night=night.isoformat(), ifu=ifu))
-    return jobs
+    return [processor.run(target, night=night.isoformat(), ifu=list(ifus))
+            for target in targets]

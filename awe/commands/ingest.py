@@ -89,11 +89,20 @@ def _process_calibrations(results: list) -> None:
     waiting = tracker.pending()
     ready = tracker.ready()
     processor = Processor()
+    submitted = []
     for night in waiting:
         if night in ready:
             jobs = submit_night(processor, night)
+            submitted += jobs
             print(f"night {night}: calibration set complete; submitted jobs "
                   f"{', '.join(map(str, jobs))} to {processor.backend_name()}")
         else:
             print(f"night {night}: calibration set incomplete, not submitted: "
                   f"{'; '.join(tracker.missing(night))}")
+    if submitted and not processor.dpus:
+        # the in-process DPU runs the jobs in this process: they end before it does
+        for job_id in submitted:
+            row = processor.wait(job_id, progress=StepProgress(sys.stderr, f"job {job_id}",
+                                                               "steps"))
+            print(f"job {job_id} {row['state']}" + (f": {row['error']}" if row["error"]
+                                                     else ""))

@@ -8,7 +8,7 @@ completely), then ingested (stored and committed, as ``awe ingest --commit``). W
 calibration set is complete — every exposure of each calibration template seen
 (``ESO TPL NEXP`` / ``ESO TPL EXPNO``) and a complete BIAS, FLAT and WAVE template — or no new
 file of it arrived for ``--settle``, the nightly calibration targets (MasterFlat and
-WavecalTable per IFU, with their MASTER_BIAS and TRACE_TABLE) are submitted to the DPU
+WavecalTable for all IFUs, with their MASTER_BIAS and TRACE_TABLE) are submitted to the DPU
 (``AWE_DPU``; none: an in-process DPU). Runs until interrupted (Ctrl-C, SIGTERM).
 """
 

@@ -90,9 +90,32 @@ def test_watch_ingests_and_submits_a_complete_night(dpu_site, user_session, smal
     assert sum("ingested" in line for line in watch.output) == 3 + len(rest)
     assert any(f"night {NIGHT}: calibration set complete" in line for line in watch.output)
     jobs = [job for job in _jobs(user_session) if job.job_id not in before]
-    assert sorted((job.target, job.keys["ifu"]) for job in jobs) == sorted(
-        (target, ifu) for target in ("MasterFlat", "WavecalTable") for ifu in range(1, 25))
+    assert [(job.target, job.keys["ifu"]) for job in jobs] == [
+        (target, list(range(1, 25))) for target in ("MasterFlat", "WavecalTable")]
     assert {job.keys["night"] for job in jobs} == {NIGHT.isoformat()}
     assert {job.creator for job in jobs} == {"tester"}, "submitted through the user's session"
     assert watch.stop() == 0
     assert "watch stopped" in "".join(watch.output)
+
+
+@pytest.mark.slow
+def test_ingest_process_calibrations(dpu_site, user_session, small_night, python,
+                                     background) -> None:
+    dpu = dpu_site.start("ingester", "--executor", "dask", "--scheduler", "tcp://127.0.0.1:9")
+    env = {**dpu_site.env, "AWE_DPU": dpu_site.uri(dpu)}
+    before = {job.job_id for job in _jobs(user_session)}
+    partial = background([python, "-m", "awe.cli", "ingest", "--commit",
+                          "--process-calibrations", *map(str, small_night.bias_files[:4])], env)
+    assert partial.process.wait(120) == 0, "".join(partial.output)
+    partial.stop()
+    assert (f"night {NIGHT}: calibration set incomplete, not submitted: template "
+            "2016-03-15T11:30:00 (BIAS) has 4 of 5 exposures") in "".join(partial.output)
+    assert {job.job_id for job in _jobs(user_session)} == before
+    files = [*small_night.bias_files, *small_night.flat_files, *small_night.arc_files]
+    whole = background([python, "-m", "awe.cli", "ingest", "--commit",
+                        "--process-calibrations", *map(str, files)], env)
+    assert whole.process.wait(120) == 0, "".join(whole.output)
+    whole.stop()
+    assert f"night {NIGHT}: calibration set complete; submitted jobs" in "".join(whole.output)
+    jobs = [job for job in _jobs(user_session) if job.job_id not in before]
+    assert [job.target for job in jobs] == ["MasterFlat", "WavecalTable"]
