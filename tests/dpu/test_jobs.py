@@ -63,16 +63,17 @@ def _workers(pid: int) -> set[int]:
             if child.ppid() != pid}
 
 
-def _complete(ifus: list[int]) -> None:
+def _complete(ifus: list[int], where) -> None:
     """Every flat committed came with its trace table, and every file is in the store."""
     for ifu in ifus:
         flats, traces = _products("MasterFlat", ifu), _products("TraceTable", ifu)
         assert len(flats) == len(traces) <= 1
         for product in (*flats, *traces, *_products("MasterBias", ifu)):
-            product.retrieve()  # raises unless the file is stored with its sha256
+            # raises unless the file is in the store with its recorded sha256
+            product.retrieve(where / product.filename)
 
 
-def test_cancel_a_running_job(dpu_site, user_session, ingested_night) -> None:
+def test_cancel_a_running_job(dpu_site, user_session, ingested_night, tmp_path) -> None:
     import psutil
 
     server = dpu_site.start("alpha")
@@ -91,12 +92,13 @@ def test_cancel_a_running_job(dpu_site, user_session, ingested_night) -> None:
         time.sleep(0.1)
     made = sum(len(_products("MasterFlat", ifu)) for ifu in ifus)
     assert made < len(ifus), "the job stopped before the end"
-    _complete(ifus)
+    _complete(ifus, tmp_path)
     assert "cancel requested" in processor.logs(job_id)
     assert processor.info()["name"] == "alpha", "the DPU goes on"
 
 
-def test_kill_and_restart_completes_the_job(dpu_site, user_session, ingested_night) -> None:
+def test_kill_and_restart_completes_the_job(dpu_site, user_session, ingested_night,
+                                            tmp_path) -> None:
     import psutil
 
     server = dpu_site.start("beta")
@@ -121,7 +123,7 @@ def test_kill_and_restart_completes_the_job(dpu_site, user_session, ingested_nig
         assert len(_products("MasterBias", ifu)) == 1, "no duplicate products"
         assert len(_products("MasterFlat", ifu)) == 1
         assert len(_products("TraceTable", ifu)) == 1
-    _complete(ifus)
+    _complete(ifus, tmp_path)
     assert "restarted: re-planning" in processor.logs(job_id)
 
 
