@@ -1,7 +1,8 @@
 """The in-process DPU: what :class:`dpu.client.Processor` uses when no DPU is configured.
 
 The same scheduler as the daemon's, in threads of the calling process, on the configured
-database and store, with local worker processes (one per core). One per process.
+database and store, with local worker processes (one per core). One per database the
+process works on.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dpu.scheduler import Scheduler
 __all__ = ["LocalDpu", "local_dpu"]
 
 _LOCK = threading.Lock()
-_INSTANCE: LocalDpu | None = None
+_INSTANCES: dict[int, LocalDpu] = {}
 
 
 class LocalDpu:
@@ -64,9 +65,11 @@ class LocalDpu:
 
 
 def local_dpu() -> LocalDpu:
-    """The in-process DPU of this process, started on first use."""
-    global _INSTANCE
+    """The in-process DPU of the current session's database, started on first use."""
+    from common.persistent.session import current_session
+
+    key = id(current_session().database)
     with _LOCK:
-        if _INSTANCE is None:
-            _INSTANCE = LocalDpu()
-        return _INSTANCE
+        if key not in _INSTANCES:
+            _INSTANCES[key] = LocalDpu()
+        return _INSTANCES[key]
