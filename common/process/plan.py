@@ -13,7 +13,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["ACTIONS", "Plan", "PlanNode", "node_id_of", "plain_keys"]
+__all__ = ["ACTIONS", "Plan", "PlanNode", "node_id_of", "plain_keys", "shown_failures"]
+
+SHOWN_FAILURES = 3
 
 Action = Literal["reuse", "make", "stop"]
 ACTIONS: tuple[str, ...] = ("reuse", "make", "stop")
@@ -23,6 +25,13 @@ def plain_keys(keys: Mapping[str, Any]) -> dict[str, Any]:
     """Key values as JSON-friendly values (dates and datetimes as ISO text)."""
     return {name: value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
             for name, value in keys.items()}
+
+
+def shown_failures(failures: list[str]) -> str:
+    """QC failures for a message: the first few, and how many more."""
+    shown = "; ".join(failures[:SHOWN_FAILURES])
+    more = len(failures) - SHOWN_FAILURES
+    return f"{shown}; and {more} more" if more > 0 else shown
 
 
 def node_id_of(class_name: str, keys: Mapping[str, Any]) -> str:

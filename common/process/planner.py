@@ -42,7 +42,7 @@ from common.database import column_name, list_table_name, table_name
 from common.errors import ConfigError, QueryError
 from common.persistent.session import current_session
 from common.persistent.session import session as open_session
-from common.process.plan import Plan, PlanNode, node_id_of
+from common.process.plan import Plan, PlanNode, node_id_of, shown_failures
 from common.process.spec import Calib, Input, ProcessSpec
 
 __all__ = ["coerce_keys", "plan_target", "plan_targets", "resolve_class"]
@@ -572,7 +572,7 @@ class _Planner:
             why = f"invalidated ({audits[0].reason})" if audits else "invalid"
         else:
             failures = obj.qc_failures() if hasattr(obj, "qc_failures") else []
-            why = "failed QC: " + ("; ".join(failures) or f"flags {row['quality_flags']}")
+            why = "failed QC: " + (shown_failures(failures) or f"flags {row['quality_flags']}")
         return (f"{cls.__name__} {row['object_id']:#x} from the same inputs and "
                 f"parameters is {why}; not remade. Ways on: invalidate one of its inputs, or "
                 "override its QC (override_qc)")

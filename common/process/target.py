@@ -28,7 +28,7 @@ from common.persistent import commit
 from common.persistent.loading import load_ids
 from common.persistent.session import current_session
 from common.process.executor import Executor
-from common.process.plan import Plan, PlanNode, plain_keys
+from common.process.plan import Plan, PlanNode, plain_keys, shown_failures
 from common.process.planner import plan_target, resolve_class
 from common.process.spec import ProcessSpec
 
@@ -350,8 +350,8 @@ class _Run:
         flagged = [product for product in products if not product.is_selectable]
         self.done += 1
         if flagged:
-            failures = "; ".join(flagged[0].qc_failures()) if hasattr(flagged[0],
-                                                                      "qc_failures") else ""
+            failures = (shown_failures(flagged[0].qc_failures())
+                        if hasattr(flagged[0], "qc_failures") else "")
             self.stop(node, f"{type(flagged[0]).__name__} {flagged[0].object_id:#x} failed "
                             f"QC: {failures or 'flagged'}", flagged[0].object_id)
         else:
