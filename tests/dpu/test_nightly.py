@@ -93,7 +93,9 @@ def test_watch_ingests_and_submits_a_complete_night(dpu_site, user_session, smal
     assert [(job.target, job.keys["ifu"]) for job in jobs] == [
         (target, list(range(1, 25))) for target in ("MasterFlat", "WavecalTable")]
     assert {job.keys["night"] for job in jobs} == {NIGHT.isoformat()}
-    assert {job.creator for job in jobs} == {"tester"}, "submitted through the user's session"
+    # the watching process's own session: on PostgreSQL the login role, else AWE_USER
+    user = user_session.database.current_user or "tester"
+    assert {job.creator for job in jobs} == {user}, "submitted through the user's session"
     assert watch.stop() == 0
     assert "watch stopped" in "".join(watch.output)
 
