@@ -43,7 +43,9 @@ class DpuSite:
     @property
     def env(self) -> dict[str, str]:
         """The environment of a daemon (and of any process of this site)."""
+        # the daemon's own user differs from the submitting user's, so tests can tell them apart
         return {"AWE_DATABASE": self.url, "AWE_STORE_ROOT": str(self.store_root),
+                "AWE_USER": "dpu-service",
                 "AWE_TOKEN_FILE": str(self.token_file), "AWE_HOME": str(self.home),
                 "PYTHONPATH": str(REPO)}
 
@@ -98,7 +100,9 @@ def user_session(database: Database, dpu_site: DpuSite) -> Iterator[Any]:
     """The test's own session (the submitting user) on the site's database and store."""
     from common.persistent import session
 
-    with session(database, Context(user="tester", project="test"),
+    # on PostgreSQL the login role, so that a DPU acting as the job's creator has that role
+    user = database.current_user or "tester"
+    with session(database, Context(user=user, project="test"),
                  store=dpu_site.store()) as opened:
         yield opened
 

@@ -28,13 +28,14 @@ def test_submit_wait_logs(dpu_site, user_session, ingested_night) -> None:
     seen: list[tuple[int, int, str]] = []
     row = processor.wait(job_id, progress=lambda *step: seen.append(step), timeout=300)
     assert row["state"] == "done", row
-    assert row["creator"] == "tester" and row["dpu"] == "alpha"
+    user = user_session.context.user
+    assert row["creator"] == user and row["dpu"] == "alpha"
     assert seen and seen[-1][0] == seen[-1][1] == 1, seen
     made = _products("MasterBias", 1)
     assert len(made) == 1 and made[0].object_id == row["result"]["root_id"]
-    assert made[0].creator == "tester", "made under the job creator's name"
+    assert made[0].creator == user, "made under the job creator's name"
     log = processor.logs(job_id)
-    assert f"job {job_id} for tester on DPU alpha" in log and f"job {job_id} done" in log
+    assert f"job {job_id} for {user} on DPU alpha" in log and f"job {job_id} done" in log
     assert row["log_file"] == f"job-{job_id}.log"
     assert dpu_site.store().open(row["log_file"]).read().decode() == log
     assert [job["job_id"] for job in processor.jobs()][:1] == [job_id]

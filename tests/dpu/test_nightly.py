@@ -70,7 +70,8 @@ def test_watch_ingests_and_submits_a_complete_night(dpu_site, user_session, smal
     incoming = tmp_path / "incoming"
     incoming.mkdir()
     watch = background([python, "-m", "awe.cli", "watch", str(incoming), "--interval", "0.3",
-                        "--settle", "1h"], {**dpu_site.env, "AWE_DPU": dpu_site.uri(dpu)})
+                        "--settle", "1h"],
+                       {**dpu_site.env, "AWE_DPU": dpu_site.uri(dpu), "AWE_USER": "tester"})
     first = small_night.bias_files[:3]
     rest = [*small_night.bias_files[3:], *small_night.flat_files, *small_night.arc_files,
             *small_night.object_files]

@@ -48,7 +48,7 @@ def test_in_process_dpu(user_session, ingested_night, monkeypatch) -> None:
     job_id = processor.run("MasterBias", night="2016-03-14", ifu=10)
     row = processor.wait(job_id, timeout=300)
     assert row["state"] == "done", row
-    assert row["creator"] == "tester"
+    assert row["creator"] == user_session.context.user
     assert f"job {job_id} done" in processor.logs(job_id)
     assert job_id in [item["job_id"] for item in processor.jobs()]
     assert processor.info()["executor"] == "local"
