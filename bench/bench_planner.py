@@ -6,10 +6,10 @@ Figures, each printed next to its goal or reference from the same run (SQLite by
    the static calibrations; 24 IFUs) reduced to its DataCube by ``process_target`` with 2
    workers (the small geometry's WAVECAL_TABLEs fail the full-geometry fit-RMS limit, so
    they get ``override_qc``, the documented way on), then ``plan_target('DataCube', …)``
-   timed: every one of its ~100 nodes is reused. Goal < 0.5 s.
+   timed (best of 3): every one of its 97 nodes is reused. Goal < 0.5 s.
 2. **10,000 targets up to date**: N MASTER_BIAS rows (24 IFUs over N/24 nights, each linked
    to 3 of its night's 72 raw bias chips, reference parameters), then ``plan_targets`` for
-   all N (night, IFU) targets at once. Goal < 5 s.
+   all N (night, IFU) targets at once (best of 3). Goal < 5 s.
 3. **Per-IFU parallel speed-up**: ``MasterBias`` for the 24 IFUs of the small night made
    from raw data with 1 worker and with 2 workers (fresh databases), wall time of each and
    the ratio (reference: 1 worker).
@@ -34,6 +34,18 @@ NIGHT_GOAL = 0.5
 BATCH_GOAL = 5.0
 FIRST_NIGHT = dt.date(2015, 1, 1)
 SMALL_NIGHT = dt.date(2016, 3, 14)
+REPEATS = 3
+"""Planning figures are the best of this many runs (the machine may be shared)."""
+
+
+def _best_of(repeats: int, work):
+    """The shortest wall time of ``repeats`` calls of ``work`` and the last result."""
+    best, result = float("inf"), None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = work()
+        best = min(best, time.perf_counter() - start)
+    return best, result
 
 
 def _session(url: str, store: Path):
@@ -89,9 +101,8 @@ def night_up_to_date(night, url: str, work: Path) -> float:
         print(f"night: DataCube and its sub-tree made from raw data in {made:.1f} s "
               f"(2 workers)", flush=True)
         plan_target("DataCube", keys, parameters=parameters)  # warm the caches once
-        start = time.perf_counter()
-        plan = plan_target("DataCube", keys, parameters=parameters)
-        elapsed = time.perf_counter() - start
+        elapsed, plan = _best_of(REPEATS, lambda: plan_target("DataCube", keys,
+                                                              parameters=parameters))
     database.dispose()
     if plan.count("make") or plan.count("stop"):
         raise SystemExit(f"the night is not up to date:\n{plan.text()}")
@@ -157,9 +168,7 @@ def many_targets(count: int, url: str, work: Path) -> float:
         print(f"targets: {count} MASTER_BIAS with their raw chips committed in "
               f"{time.perf_counter() - start:.1f} s", flush=True)
         plan_targets("MasterBias", keys[:IFUS])  # warm the caches once
-        start = time.perf_counter()
-        plan = plan_targets("MasterBias", keys)
-        elapsed = time.perf_counter() - start
+        elapsed, plan = _best_of(REPEATS, lambda: plan_targets("MasterBias", keys))
     database.dispose()
     reused = plan.count("reuse")
     if reused != count:

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from itertools import product as cartesian
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 
 from common.config import load_config
 from common.database import column_name, list_table_name, table_name
@@ -180,31 +180,6 @@ def _spec_order(root: ProcessSpec) -> list[ProcessSpec]:
     return order[::-1]
 
 
-def _attribute(obj: Any, name: str) -> Any:
-    """``name`` of ``obj``, or of the first object it links to that has it (its frame)."""
-    record = type(obj)._meta
-    if name in record.properties:
-        return getattr(obj, name)
-    for link in record.links:
-        linked = getattr(obj, link)
-        if linked is not None and name in type(linked)._meta.properties:
-            return getattr(linked, name)
-    return None
-
-
-def _key_path(cls: type, name: str) -> Any:
-    """The query column of key ``name`` on raw input class ``cls`` (through a link if need be)."""
-    record = cls._meta
-    if name in record.properties:
-        return getattr(cls, name)
-    for link in record.links:
-        target = record.properties[link].target
-        if any(name in klass._meta.properties for klass in _concrete(target)):
-            return getattr(getattr(cls, link), name)
-    raise ConfigError(f"{cls.__name__}: no attribute or linked attribute {name!r} to select "
-                      "inputs by")
-
-
 def _concrete(cls: type) -> list[type]:
     from common.persistent.registry import concrete_classes
 
@@ -273,26 +248,68 @@ class _Planner:
                    group: Sequence[str] = ()) -> dict[tuple, tuple[list[_Raw], int]]:
         """Selectable raw inputs of ``item`` by key tuple (``names`` + ``group``); others' count.
 
-        One query for the whole batch: every key of ``names`` in the set of its values.
+        One statement for the whole batch (every key of ``names`` in the set of its values):
+        the input class's table, joined to the rows of the class it links to (its frame)
+        for the attributes it does not have itself.
         """
         cls = item.cls
-        query = None
+        table = self.session.table(table_name(cls.__name__))
+        wanted = list(dict.fromkeys((*names, *group, *self.wanted_attributes)))
+        own = [name for name in wanted if column_name(name) in table.c]
+        columns: dict[str, Any] = {name: table.c[column_name(name)] for name in own}
+        source: Any = table
+        linked = [name for name in wanted if name not in columns]
+        if linked:
+            link, frames = self.linked_rows(cls, linked)
+            source = table.outerjoin(frames, frames.c.object_id == table.c[column_name(link)])
+            columns.update({name: frames.c[column_name(name)] for name in linked
+                            if column_name(name) in frames.c})
+        flags = [table.c[column_name(name)] if column_name(name) in table.c else literal(None)
+                 for name in ("is_valid", "quality_flags", "qc_override")]
+        observed = table.c[column_name(_OBSERVED)]
+        statement = select(table.c.object_id, observed, *flags,
+                           *(columns[name] for name in wanted if name in columns))
+        statement = statement.select_from(source)
         for name in names:
-            values = sorted({keys[name] for keys in key_sets})
-            condition = _key_path(cls, name).in_(values)
-            query = condition if query is None else query & condition
-        query = query.order_by(_OBSERVED).prefetch(*cls._meta.links)
+            if name not in columns:
+                raise ConfigError(f"{cls.__name__}: no attribute or linked attribute "
+                                  f"{name!r} to select inputs by")
+            statement = statement.where(columns[name].in_(
+                sorted({keys[name] for keys in key_sets})))
+        statement = statement.order_by(observed, table.c.object_id)
+        present = [name for name in wanted if name in columns]
         grouped: dict[tuple, tuple[list[_Raw], int]] = {}
-        for obj in query:
-            key = tuple(_attribute(obj, name) for name in (*names, *group))
+        with self.session.database.read() as connection:
+            rows = connection.execute(statement).all()
+        key_positions = [5 + present.index(name) for name in (*names, *group)]
+        for row in rows:
+            key = tuple(row[position] for position in key_positions)
             chosen, rejected = grouped.setdefault(key, ([], 0))
-            selectable = getattr(obj, "is_selectable", True)
-            if selectable:
-                values = {name: _attribute(obj, name) for name in self.wanted_attributes}
-                chosen.append(_Raw(obj.object_id, getattr(obj, _OBSERVED, None), values))
+            is_valid, quality_flags, override = row[2], row[3], row[4]
+            if (is_valid is None or is_valid >= 1) and (not quality_flags or override):
+                values = dict(zip(present, row[5:], strict=True))
+                chosen.append(_Raw(row[0], row[1], values))
             else:
                 grouped[key] = (chosen, rejected + 1)
         return grouped
+
+    def linked_rows(self, cls: type, names: Sequence[str]) -> tuple[str, Any]:
+        """The link of ``cls`` whose target has ``names``, and its concrete rows (a union)."""
+        record = cls._meta
+        for link in record.links:
+            target = record.properties[link].target
+            tables = []
+            for klass in _concrete(target):
+                table = self.session.table(table_name(klass.__name__))
+                if all(column_name(name) in table.c for name in names):
+                    tables.append(table)
+            if tables:
+                branches = [select(table.c.object_id,
+                                   *(table.c[column_name(name)] for name in names))
+                            for table in tables]
+                union = branches[0] if len(branches) == 1 else union_all(*branches)
+                return link, union.subquery(f"{link}_rows")
+        raise ConfigError(f"{cls.__name__}: no link to a class with {', '.join(names)}")
 
     # -- pass 1: top down -------------------------------------------------------------------
 
