@@ -62,11 +62,17 @@ def test_two_clients_at_once(dpu_site) -> None:
     assert sum(isinstance(item, PermissionDenied) for item in answers) == 10
 
 
-def test_select_among_two_dpus(dpu_site) -> None:
+def test_select_among_two_dpus(dpu_site, user_session) -> None:
     first, second = dpu_site.start("alpha"), dpu_site.start("beta")
     processor = Processor([dpu_site.uri(first), dpu_site.uri(second)], token=dpu_site.token)
     assert processor.info()["name"] == "alpha"
-    assert processor.select("beta").info()["name"] == "beta"
-    assert processor.select("beta").dpus == [dpu_site.uri(second)]
+    beta = processor.select("beta")
+    assert beta.info()["name"] == "beta" and beta.dpus == [dpu_site.uri(second)]
+    # a night without raw data: the job runs on beta and stops, saying why
+    row = beta.wait(beta.run("MasterBias", night="1999-01-01", ifu=3), timeout=120)
+    assert row["dpu"] == "beta" and row["state"] == "stopped", row
+    assert "too few inputs" in row["error"]
+    assert row["job_id"] in [job["job_id"] for job in beta.jobs()]
+    assert row["job_id"] not in [job["job_id"] for job in processor.jobs()], "alpha's own"
     with pytest.raises(NotFound, match="DPU gamma: not among the configured DPUs"):
         processor.select("gamma")
