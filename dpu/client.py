@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from common.config import Progress, load_config, read_token
 from common.errors import DpuError, NotFound, error_from_wire
 from dpu.wire import HANDSHAKE_FIELD, SERIALIZER, plain, unwrap
 
-__all__ = ["FINAL_STATES", "Processor", "RemoteDpu", "wait_all"]
+__all__ = ["FINAL_STATES", "Processor", "RemoteDpu"]
 
 FINAL_STATES = ("done", "failed", "stopped", "cancelled")
 CALL_TIMEOUT = 120.0
@@ -191,13 +191,3 @@ class Processor:
         """The name, host, executor and workers of the DPU in use."""
         return self.backend.info()
 
-
-def wait_all(processor: Processor, job_ids: Sequence[int],
-             progress: Callable[[int, int, str], None] | None = None) -> list[dict[str, Any]]:
-    """Wait for several jobs; report how many of them ended."""
-    rows = []
-    for index, job_id in enumerate(job_ids):
-        rows.append(processor.wait(job_id))
-        if progress is not None:
-            progress(index + 1, len(job_ids), f"job {job_id} {rows[-1]['state']}")
-    return rows
