@@ -202,6 +202,11 @@ class HttpStore:
     def __repr__(self) -> str:
         return f"HttpStore({[server.url for server in self._servers]!r})"
 
+    def config(self) -> dict[str, object]:
+        """Plain data another process reopens this store from (``open_store_config``)."""
+        return {"open": "dataserver.factory:open_store_config", "kind": "http",
+                "urls": self.urls, "token": self._token}
+
     @property
     def urls(self) -> list[str]:
         """The servers, in the order they are tried."""

@@ -6,7 +6,7 @@ from common.config import Config, read_token
 from dataserver.client import HttpStore
 from dataserver.store import DataStore, LocalStore
 
-__all__ = ["open_store"]
+__all__ = ["open_store", "open_store_config"]
 
 
 def open_store(config: Config) -> DataStore:
@@ -21,3 +21,18 @@ def open_store(config: Config) -> DataStore:
             token = read_token(config.store_token_file, what="data-server token")
         return HttpStore(config.dataservers, token=token)
     return LocalStore(config.store_root)
+
+
+def open_store_config(config: dict[str, object]) -> DataStore:
+    """Reopen the store a store's ``config()`` described (in a worker process)."""
+    kind = config.get("kind")
+    if kind == "local":
+        return LocalStore(str(config["root"]))
+    if kind == "http":
+        urls = config.get("urls")
+        if not isinstance(urls, list) or not urls:
+            raise ValueError(f"store config: urls expected a list of data-server URLs, found "
+                             f"{urls!r}")
+        token = config.get("token")
+        return HttpStore([str(url) for url in urls], token=None if token is None else str(token))
+    raise ValueError(f"store config: kind expected 'local' or 'http', found {kind!r}")

@@ -289,6 +289,11 @@ class LocalStore:
     def __repr__(self) -> str:
         return f"LocalStore({str(self.root)!r})"
 
+    def config(self) -> dict[str, str]:
+        """Plain data another process reopens this store from (``open_store_config``)."""
+        return {"open": "dataserver.factory:open_store_config", "kind": "local",
+                "root": str(self.root)}
+
     # -- paths ------------------------------------------------------------------------------
 
     def _shard(self, name: str) -> str:

@@ -8,8 +8,8 @@
   awe dataserver token --out FILE (--user NAME --tokens F | --service F)   make a token
 
 ``python -m dataserver`` is ``awe dataserver serve``. ``gc`` lists the server's files first,
-then asks the database for every ``filename`` of every ``awe_*`` table, and prints (with
-``--delete``: deletes on that server only) the files no row names.
+then asks the database for every ``filename`` (and job ``log_file``) of every ``awe_*`` table,
+and prints (with ``--delete``: deletes on that server only) the files no row names.
 """
 
 from __future__ import annotations
@@ -99,8 +99,12 @@ def _run_token(args: argparse.Namespace) -> int:
 # -- gc ---------------------------------------------------------------------------------------
 
 
+FILE_COLUMNS = ("filename", "log_file")
+"""Columns that name stored files: objects' files, and the job logs of ``awe_job``."""
+
+
 def referenced_names(url: str) -> set[str]:
-    """Every non-null ``filename`` in every ``awe_*`` table of the database at ``url``.
+    """Every non-null ``filename`` or ``log_file`` in every ``awe_*`` table at ``url``.
 
     The database is opened as it is (no schema evolution, nothing created) and its tables are
     found by reflection, so this works on any backend and any data model. A database without
@@ -132,10 +136,13 @@ def referenced_names(url: str) -> set[str]:
             raise DatabaseError(
                 f"{database.url}: no awe_* table has a filename column, so every file would "
                 "look unreferenced; is this the site's database?")
+        named = sorted((name, item["name"]) for (_, name), found in columns.items()
+                       if name.lower().startswith("awe_") for item in found
+                       if item["name"].lower() in FILE_COLUMNS)
         names: set[str] = set()
         with database.read() as connection:
-            for name in tables:
-                filename = column("filename")
+            for name, column_name in named:
+                filename = column(column_name)
                 query = select(filename).select_from(table(name, filename)).where(
                     filename.is_not(None)).distinct()
                 names.update(connection.execute(query).scalars())

@@ -226,8 +226,26 @@ def _apply_mutations(session: Session, connection: Any, mutations: list[Mutation
                 catalogue, object_id, mutation.changes["privileges"]))
 
 
+class _ValueRace(IntegrityError):
+    """Another writer committed an equal value object between our look-up and our insert."""
+
+
 def _flush(session: Session, roots: list[Any], mutations: list[Mutation],
            work: Sequence[Callable[[Connection], None]] = ()) -> list[Any]:
+    """Write ``roots`` and ``mutations``; retry once when an equal value object raced in.
+
+    Two writers (a DPU and a user, two DPUs) may make the same new parameter set at once: both
+    look it up, find none and insert it, and its unique ``params_hash`` refuses the second.
+    The retry looks the values up again and links the set the other writer committed.
+    """
+    try:
+        return _flush_once(session, roots, mutations, work)
+    except _ValueRace:
+        return _flush_once(session, roots, mutations, work)
+
+
+def _flush_once(session: Session, roots: list[Any], mutations: list[Mutation],
+                work: Sequence[Callable[[Connection], None]] = ()) -> list[Any]:
     groups = _collect([*roots, *(record for mutation in mutations
                                  for record in mutation.records)])
     replacements = _resolve_values(session, groups)
@@ -257,7 +275,8 @@ def _flush(session: Session, roots: list[Any], mutations: list[Mutation],
         _unstamp(groups, filled_project, filled_privileges)
         count = sum(len(objects) for objects in groups.values())
         if isinstance(exc, SqlIntegrityError):
-            raise IntegrityError(f"commit of {count} objects refused by the database: "
+            error = _ValueRace if any(cls._meta.is_value for cls in groups) else IntegrityError
+            raise error(f"commit of {count} objects refused by the database: "
                                  f"{exc.orig}") from exc
         if isinstance(exc, DBAPIError):
             raise DatabaseError(f"commit of {count} objects failed: {exc.orig}") from exc
