@@ -132,7 +132,11 @@ def _history(database: Database, *, statements: bool) -> int:
 
     entries = _entries(database)
     if not entries:
-        print(f"{database.url}: no schema history (run `awe db init`)")
+        # An empty database: initialise it as every other connect does, then show that.
+        from common.database.schema import ensure_schema
+
+        ensure_schema(database)
+        entries = _entries(database)
     for entry in entries:
         model = f"data model {entry.datamodel_version}, " if entry.datamodel_version else ""
         print(f"version {entry.version_id}  {entry.applied_at:%Y-%m-%d %H:%M:%S} UTC  "
