@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.metadata
 import os
 import pkgutil
 import re
@@ -25,12 +24,12 @@ from collections.abc import Iterator, Sequence
 from types import ModuleType
 
 import awe.commands
+from awe.release import version
 from common.errors import AweError
 
 __all__ = ["CommandParser", "build_parser", "discover_commands", "for_users", "main",
            "version", "walk_parsers"]
 
-DISTRIBUTION = "muse-wise"
 # Exit status of a process ended by SIGPIPE, as shells report it.
 CLOSED_PIPE_STATUS = 141
 # reStructuredText in module docstrings: ``literal``, :role:`target` and `text`.
@@ -86,14 +85,6 @@ def _describe_subcommands(parser: argparse.ArgumentParser) -> None:
                     child.description = helps[name][0].upper() + helps[name][1:] + "."
                 child.description = for_users(child.description)
                 _describe_subcommands(child)
-
-
-def version() -> str:
-    """The installed release of MUSE-WISE ("unknown" when it is not installed)."""
-    try:
-        return importlib.metadata.version(DISTRIBUTION)
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def discover_commands() -> dict[str, ModuleType]:
