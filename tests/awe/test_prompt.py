@@ -154,3 +154,37 @@ def test_a_script_shares_the_prompt_session(ingested_home, tmp_path):
                             env=ingested_home, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["5", "astronomer", "['x']"]
+
+
+def test_large_transfers_show_progress(tmp_path, start_server, python):
+    from dataserver.client import LARGE_TRANSFER
+    from dataserver.tokens import hash_token
+
+    users = tmp_path / "users"
+    users.write_text(f"alice {hash_token('alice-token')}\n")
+    server = start_server([python, "-m", "dataserver", "--root", str(tmp_path / "server"),
+                           "--port", "0", "--min-free", "0", "--tokens", str(users)])
+    token_file = tmp_path / "alice-token"
+    token_file.write_text("alice-token\n")
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(LARGE_TRANSFER + (1 << 20)))
+    script = tmp_path / "transfer.py"
+    script.write_text("import sys\nfrom pathlib import Path\n"
+                      "from common.persistent.session import current_session\n"
+                      "store = current_session().store\n"
+                      "store.put(Path(sys.argv[1]), 'big.bin')\n"
+                      "store.get('big.bin', Path(sys.argv[2]))\n")
+    env = {**os.environ, "AWE_HOME": str(tmp_path / "home"), "AWE_DATASERVERS": server.url,
+           "AWE_STORE_TOKEN_FILE": str(token_file)}
+    result = subprocess.run([sys.executable, "-m", "awe.cli", str(script), str(big),
+                             str(tmp_path / "back.bin")], env=env, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "back.bin").read_bytes() == big.read_bytes()
+    lines = result.stderr.splitlines()
+    size = f"{big.stat().st_size / 2**20:.1f}"
+    finished = [line for line in lines if re.match(rf"transfer: {size}/{size} MiB", line)]
+    # hashing before the upload, the upload and the download: each ends once
+    assert [re.search(r"\((hashing|big\.bin [→←])", line).group(1) for line in finished] == [
+        "hashing", "big.bin →", "big.bin ←"], result.stderr
+    assert len(lines) <= 3 * 11  # a line per tenth of each, not one per chunk
