@@ -153,3 +153,24 @@ def test_a_missing_database_driver_names_the_extra(url, module, extra):
     assert f"the driver module {module!r} is not installed" in line
     assert line.endswith(f"pip install 'muse-wise[{extra}]'")
     assert "secret" not in line
+
+
+def test_a_real_pipe_into_head_ends_quietly(tmp_path):
+    # 80 kB of schema history: more than a pipe holds, so awe writes after head has left.
+    env = {**os.environ, "AWE_HOME": str(tmp_path / "home")}
+    result = subprocess.run(["bash", "-c", f'"{sys.executable}" -m awe.cli db history '
+                             '--statements | head -1; exit "${PIPESTATUS[0]}"'],
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert result.stdout.startswith("version 1  ")
+    assert result.stderr == "" and result.returncode == 141
+
+
+def test_a_bad_value_prints_the_subcommands_usage():
+    result = run_awe("monitor", "--night", "yesterday")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "usage: awe monitor [-h] --night D [--nights N] [--out DIR]",
+        "awe monitor: error: argument --night: expected a night YYYY-MM-DD, found 'yesterday'"]
+    missing = run_awe("recipe", "bias", "--combine")
+    assert missing.returncode == 2 and missing.stderr.startswith("usage: awe recipe bias")
+    assert "argument --combine: expected one argument" in missing.stderr
