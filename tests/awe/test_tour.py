@@ -1,9 +1,9 @@
 """The README's five-minute tour, run word by word as a new user would type it.
 
 The tour is the README section that carries the marker below: its ``$`` lines run in a shell
-(``awe`` is this checkout's), ``$ awe`` alone starts the prompt, which gets the ``>>>`` lines
-that follow; a line under a ``>>>`` line is the output it must print. Every other statement
-must run without an error.
+(``awe`` is this checkout's; ``$ export NAME=VALUE`` holds for the lines after it), ``$ awe``
+alone starts the prompt, which gets the ``>>>`` lines that follow; a line under a ``>>>``
+line is the output it must print. Every other statement must run without an error.
 """
 
 import os
@@ -75,6 +75,10 @@ def test_the_readme_tour_works_as_written(tmp_path):
     while index < len(steps):
         kind, line, _ = steps[index]
         index += 1
+        if kind == "sh" and line.startswith("export "):
+            name, _, value = line.removeprefix("export ").partition("=")
+            env[name] = os.path.expandvars(value.replace("$PWD", str(work)))
+            continue
         if kind == "sh" and line != "awe":
             result = subprocess.run(["bash", "-c", line], env=env, cwd=work,
                                     capture_output=True, text=True, timeout=600)
