@@ -16,21 +16,24 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.metadata
 import os
 import pkgutil
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from types import ModuleType
 
 import awe.commands
+from awe.release import version
 from common.errors import AweError
 
-__all__ = ["CommandParser", "build_parser", "discover_commands", "main", "version"]
+__all__ = ["CommandParser", "build_parser", "discover_commands", "for_users", "main",
+           "version", "walk_parsers"]
 
-DISTRIBUTION = "muse-wise"
 # Exit status of a process ended by SIGPIPE, as shells report it.
 CLOSED_PIPE_STATUS = 141
+# reStructuredText in module docstrings: ``literal``, :role:`target` and `text`.
+_MARKUP = re.compile(r"``(.+?)``|:[a-z]+:`~?(.+?)`|`([^`\n]+)`")
 
 
 class CommandParser(argparse.ArgumentParser):
@@ -54,12 +57,34 @@ class CommandParser(argparse.ArgumentParser):
         return args
 
 
-def version() -> str:
-    """The installed release of MUSE-WISE ("unknown" when it is not installed)."""
-    try:
-        return importlib.metadata.version(DISTRIBUTION)
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown"
+def for_users(text: str | None) -> str | None:
+    """A command module's docstring as help text: its reStructuredText markup taken off."""
+    if text is None:
+        return None
+    return _MARKUP.sub(lambda match: next(group for group in match.groups() if group), text)
+
+
+def walk_parsers(parser: argparse.ArgumentParser,
+                 path: tuple[str, ...] = ("awe",)) -> Iterator[tuple[tuple[str, ...],
+                                                                   argparse.ArgumentParser]]:
+    """Yield ``(command words, parser)`` for ``parser`` and every sub-command under it."""
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                yield from walk_parsers(child, (*path, name))
+
+
+def _describe_subcommands(parser: argparse.ArgumentParser) -> None:
+    """Give every nested sub-command its help as description if it has none; take off markup."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {choice.dest: choice.help for choice in action._choices_actions}
+            for name, child in action.choices.items():
+                if child.description is None and helps.get(name):
+                    child.description = helps[name][0].upper() + helps[name][1:] + "."
+                child.description = for_users(child.description)
+                _describe_subcommands(child)
 
 
 def discover_commands() -> dict[str, ModuleType]:
@@ -88,10 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"awe (MUSE-WISE) {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module in discover_commands().items():
-        command = sub.add_parser(name, help=module.HELP, description=module.__doc__,
+        command = sub.add_parser(name, help=module.HELP, description=for_users(module.__doc__),
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
         module.add_arguments(command)
         command.set_defaults(run=module.run)
+    _describe_subcommands(parser)
     return parser
 
 

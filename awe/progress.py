@@ -17,6 +17,7 @@ BAR_WIDTH = 30
 BYTES = "bytes"
 """The unit that is shown in MiB with a rate (transfers)."""
 REDRAW_INTERVAL = 0.1
+MIN_RATE_TIME = 0.05
 
 
 class StepProgress:
@@ -27,6 +28,9 @@ class StepProgress:
     Elsewhere (a log, a pipe) a line ``label: done/total unit (what)`` is written each time
     another tenth of the work is done, so a job log gets at most about ten lines whatever the
     step count. With ``unit`` :data:`BYTES` the amounts are shown in MiB with a rate.
+
+    One callback may serve several tasks in turn (the prompt's store reports every transfer
+    to one): a call after a finished task, or one whose ``done`` went back, starts a new one.
     """
 
     def __init__(self, stream: TextIO, label: str, unit: str) -> None:
@@ -37,18 +41,27 @@ class StepProgress:
         self.started = time.monotonic()
         self.reported = -1
         self._drawn = 0.0
+        self._done = 0
+        self._finished = False
 
     def _amount(self, done: int, total: int, elapsed: float) -> str:
         if self.unit != BYTES:
             return f"{done}/{total} {self.unit}"
-        rate = done / max(elapsed, 1e-6) / 2**20
-        return f"{done / 2**20:.1f}/{total / 2**20:.1f} MiB {rate:.0f} MiB/s"
+        amount = f"{done / 2**20:.1f}/{total / 2**20:.1f} MiB"
+        if elapsed < MIN_RATE_TIME:  # too early for a meaningful rate
+            return amount
+        return f"{amount} {done / elapsed / 2**20:.0f} MiB/s"
 
     def __call__(self, done: int, total: int, what: str) -> None:
         """Report that ``done`` of ``total`` units are finished, the last being ``what``."""
         now = time.monotonic()
+        if self._finished and done == self._done:
+            return  # the end of the task reported again
+        if self._finished or done < self._done:  # the next task
+            self.started, self.reported, self._drawn = now, -1, 0.0
+        self._done = done
         elapsed = now - self.started
-        finished = done >= total
+        finished = self._finished = done >= total
         if self.terminal:
             if self.unit == BYTES and not finished and now - self._drawn < REDRAW_INTERVAL:
                 return

@@ -1,4 +1,4 @@
-"""Initialise, evolve and inspect the database schema (DESIGN §3, "Schema evolution").
+"""Initialise, evolve and inspect the database schema.
 
   awe db init                     initialise an empty database; as a PostgreSQL superuser also
                                   create the roles awe_owner and awe_service (AWE_ROLE_PREFIX)
@@ -9,7 +9,8 @@
 
 Connecting already evolves the schema when the role is the owner (always on SQLite); these
 commands are for the owner on behalf of everyone else, for a DBA (Oracle), and for looking.
-Every command takes --database URL (default: the configured database).
+Every command takes --database URL (default: the configured database); on an empty
+database, history first initialises it as any connect does.
 """
 
 from __future__ import annotations
@@ -135,7 +136,11 @@ def _history(database: Database, *, statements: bool) -> int:
 
     entries = _entries(database)
     if not entries:
-        print(f"{database.url}: no schema history (run `awe db init`)")
+        # An empty database: initialise it as every other connect does, then show that.
+        from common.database.schema import ensure_schema
+
+        ensure_schema(database)
+        entries = _entries(database)
     for entry in entries:
         model = f"data model {entry.datamodel_version}, " if entry.datamodel_version else ""
         print(f"version {entry.version_id}  {entry.applied_at:%Y-%m-%d %H:%M:%S} UTC  "

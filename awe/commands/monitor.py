@@ -2,7 +2,7 @@
 
 Prints the per-IFU raw QC of night D (IFU temperature INS.TEMP7, saturated pixels, bias median
 level, from the raw BIAS chips), writes one PNG trend plot per quantity over the N nights
-ending with D into DIR, and lists the values outside the muse.xml thresholds as alerts. Alerts
+ending with D into DIR, and lists the values outside the data model's thresholds as alerts. Alerts
 do not change the exit status.
 """
 
@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 from awe.progress import StepProgress
-from muse.datamodel.monitor import raw_qc_trends
 
 HELP = "show a night's raw QC per IFU, plot its trend over N nights and list the alerts"
 
@@ -38,6 +37,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Table of the night, PNG plots, alerts."""
+    # The data model (SQLAlchemy, numpy) loads only when the command runs: `awe --help` imports
+    # every command module.
+    from muse.datamodel.monitor import raw_qc_trends
+
     trends = raw_qc_trends(args.night, args.nights,
                            progress=StepProgress(sys.stderr, "awe monitor", "quantities"))
     for trend in trends:

@@ -7,9 +7,9 @@ tags in ESO set-of-frames files (lines 'PATH TAG'), given with --sof or, as esor
 as a FILES argument ending in .sof. Inputs the recipe does not use are reported and ignored;
 too few or too many of an input is an error. Products go to --out; the last line of the
 output says how many files were written for how many IFUs or exposures.
-
-Each recipe declares itself in muse.recipes.registry; this command has no table of its own.
 """
+
+# Each recipe declares itself in muse.recipes.registry; this command has no table of its own.
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def describe(spec: RecipeSpec) -> str:
                            "the inputs (or --nifu); an IFU missing from any input is an error.",
                            "  "))
     lines.append(_wrap("Nothing is written unless the whole run succeeds.", "  "))
-    tags = " ".join(f"{item.tag}" for item in spec.inputs if item.required)
+    tags = " ".join(item.tag for item in spec.inputs)
     lines += ["", "Examples:",
               f"  awe recipe {spec.name} FILES... --out products",
               f"  awe recipe {spec.name} {spec.name}.sof --out products",

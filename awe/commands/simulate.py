@@ -7,9 +7,9 @@ extensions, 4 ports, 32-px pre- and overscans), plus the truth they were drawn f
 ``wavelength.json`` and ``scene.json``). By default the night has 5 BIAS, 5 FLAT,LAMP, 3 ARC
 (Ne, Xe, HgCd) and 1 OBJECT frame; with arcs or science frames the static calibrations ESO
 ships (LINE_CATALOG, GEOMETRY_TABLE, EXTINCT_TABLE, STD_RESPONSE, FILTER_LIST) are written
-beside them. The small test geometry of
-``docs/small-geometry.md`` is the default; ``--full-size`` writes 4224 × 4240 extensions
-(≈ 860 MB per file). The same seed gives the same bytes.
+beside them. The default is the small test geometry (688 × 640 raw pixels per IFU, 8-px
+slices, 10 Å per pixel); ``--full-size`` writes real 4224 × 4240 extensions (≈ 860 MB per
+file). The same seed gives the same bytes.
 """
 
 from __future__ import annotations

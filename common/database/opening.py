@@ -45,6 +45,11 @@ def connect(url: str | None = None, *, site: int | None = None,
         engine = create_engine(parsed, **backend.engine_options(parsed))
     except NoSuchModuleError as exc:
         raise ConfigError(f"database: no driver for {parsed.drivername} ({exc})") from None
+    except ModuleNotFoundError as exc:
+        # The drivers beyond SQLite are extras named after their backend (setup.cfg).
+        raise ConfigError(f"database {parsed.render_as_string(hide_password=True)}: the driver "
+                          f"module {exc.name!r} is not installed; install it with "
+                          f"pip install 'muse-wise[{parsed.get_backend_name()}]'") from None
     backend.prepare_engine(engine)
     database = Database(engine, backend, site=site, declare_tables=ensure_schema,
                         role_prefix=config.role_prefix)

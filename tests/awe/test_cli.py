@@ -124,3 +124,53 @@ def test_a_failing_script_shows_its_own_traceback(tmp_path):
     assert f'File "{script}", line 4, in <module>' in lines[1]
     assert "awe/" not in result.stderr.replace(str(tmp_path), "")
     assert lines[-1] == "ZeroDivisionError: division by zero"
+
+
+def test_db_history_on_a_fresh_install_shows_the_initialised_schema(tmp_path):
+    env = {**os.environ, "AWE_HOME": str(tmp_path / "home")}
+    env.pop("AWE_DATABASE", None)
+    result = run_awe("db", "history", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "awe db init" not in result.stdout
+    assert re.match(r"version 1  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC  release ", result.stdout)
+    assert "  create table awe_master_bias\n" in result.stdout
+    again = run_awe("db", "history", env=env)
+    assert again.stdout.count("\nversion ") + again.stdout.startswith("version ") == 1
+
+
+@pytest.mark.parametrize(("url", "module", "extra"), [
+    ("postgresql://someone:secret@127.0.0.1/nowhere", "psycopg", "postgresql"),
+    ("oracle://someone:secret@127.0.0.1/nowhere", "oracledb", "oracle")])
+def test_a_missing_database_driver_names_the_extra(url, module, extra):
+    # None in sys.modules is Python's own way to make an import fail as if not installed.
+    program = (f"import sys; sys.modules[{module!r}] = None; from awe.cli import main; "
+               f"sys.exit(main(['db', 'history', '--database', {url!r}]))")
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("awe: ConfigError: database ")
+    assert f"the driver module {module!r} is not installed" in line
+    assert line.endswith(f"pip install 'muse-wise[{extra}]'")
+    assert "secret" not in line
+
+
+def test_a_real_pipe_into_head_ends_quietly(tmp_path):
+    # 80 kB of schema history: more than a pipe holds, so awe writes after head has left.
+    env = {**os.environ, "AWE_HOME": str(tmp_path / "home")}
+    result = subprocess.run(["bash", "-c", f'"{sys.executable}" -m awe.cli db history '
+                             '--statements | head -1; exit "${PIPESTATUS[0]}"'],
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert result.stdout.startswith("version 1  ")
+    assert result.stderr == "" and result.returncode == 141
+
+
+def test_a_bad_value_prints_the_subcommands_usage():
+    result = run_awe("monitor", "--night", "yesterday")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "usage: awe monitor [-h] --night D [--nights N] [--out DIR]",
+        "awe monitor: error: argument --night: expected a night YYYY-MM-DD, found 'yesterday'"]
+    missing = run_awe("recipe", "bias", "--combine")
+    assert missing.returncode == 2 and missing.stderr.startswith("usage: awe recipe bias")
+    assert "argument --combine: expected one argument" in missing.stderr
