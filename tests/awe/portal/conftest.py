@@ -1,0 +1,200 @@
+"""A portal over a real database and store: the small night's BIAS ingested, MASTER_BIAS made.
+
+``portal_data`` (per module, SQLite): alice (project ``p1``) ingested the night's raw BIAS
+files and made, with the real bias adapter, a good MASTER_BIAS of IFU 7 and a flagged one of
+IFU 5 (its inputs made three times noisier, as in the data-model tests); bob (project
+``p2``) owns nothing. ``portal`` is ``awe portal serve --port 0`` on it, a real process.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import shutil
+import sys
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from astropy.io import fits
+
+from common.config import Context
+from common.database import connect
+from common.persistent import session
+from dataserver.store import LocalStore
+from dataserver.tokens import issue_token
+from muse.datamodel import BiasParameters, MasterBias, RawBiasChip
+from muse.datamodel.extract import HduRange, fetch_single_ifu
+from muse.datamodel.ingest import ingest_file
+from muse.datamodel.make import master_bias
+from muse.datamodel.products import record_products
+from tests.conftest import ServerProcess, launch_server
+
+GOOD_IFU = 7
+FLAGGED_IFU = 5
+
+
+@dataclass
+class PortalData:
+    """The database, store and users of a portal test module."""
+
+    url: str
+    store_root: Path
+    tokens: Path
+    alice: str
+    bob: str
+    night: object
+    good: int
+    flagged: int
+    cache: Path
+
+
+def _inputs(store: LocalStore, chips: list, directory: Path, noise: float = 1.0) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = [fetch_single_ifu(store.read_range, chip.raw_frame.filename,
+                              chip.raw_frame.primary_size,
+                              HduRange(chip.hdu_offset, chip.hdu_size),
+                              directory / chip.raw_frame.filename) for chip in chips]
+    if noise != 1.0:
+        for path in paths:
+            with fits.open(path) as hdus:
+                primary, chip = hdus[0].header, hdus[1]
+                data = chip.data.astype(np.float64)
+                level = np.median(data)
+                noisy = np.clip(level + noise * (data - level), 0, 65535).astype(np.uint16)
+                header = chip.header.copy()
+            fits.HDUList([fits.PrimaryHDU(header=primary),
+                          fits.ImageHDU(noisy, header=header)]).writeto(path, overwrite=True)
+    return paths
+
+
+def _bias(store: LocalStore, night, ifu: int, directory: Path, noise: float) -> MasterBias:
+    chips = list((RawBiasChip.ifu == ifu) & (RawBiasChip.night == night.night))
+    parameters = BiasParameters().commit()
+    result = master_bias({"raw_chips": _inputs(store, chips, directory / "in", noise)},
+                         parameters.recipe_parameters(), directory / "out")
+    (product,) = record_products(MasterBias.__process__, result,
+                                 keys={"night": night.night, "ifu": ifu},
+                                 inputs={"raw_chips": chips}, calibrations={},
+                                 parameters=parameters)
+    return product
+
+
+@pytest.fixture(scope="module")
+def portal_data(small_night, tmp_path_factory) -> PortalData:
+    """The night ingested and two MASTER_BIAS made by alice; tokens for alice and bob."""
+    root = tmp_path_factory.mktemp("portal")
+    url = f"sqlite:///{root / 'portal.sqlite'}"
+    store = LocalStore(root / "store")
+    tokens = root / "users"
+    for user in ("alice", "bob"):
+        issue_token(root / f"{user}.token", user=user, users_file=tokens)
+    database = connect(url, site=0)
+    try:
+        with session(database, Context(user="alice", project="p1", privileges=2, site=0),
+                     store=store):
+            for path in small_night.bias_files:
+                assert ingest_file(path, commit_it=True).status == "ingested"
+            good = _bias(store, small_night, GOOD_IFU, root / "good", 1.0)
+            flagged = _bias(store, small_night, FLAGGED_IFU, root / "flagged", 3.0)
+            assert good.quality_flags == 0 and flagged.quality_flags != 0
+    finally:
+        database.dispose()
+    return PortalData(url, root / "store", tokens,
+                      (root / "alice.token").read_text().strip(),
+                      (root / "bob.token").read_text().strip(), small_night.night,
+                      good.object_id, flagged.object_id, root / "cache")
+
+
+def copy_database(data: PortalData, directory: Path) -> PortalData:
+    """A copy of the module's database (so a test may change it), sharing the store."""
+    directory.mkdir(parents=True, exist_ok=True)
+    source = Path(data.url.removeprefix("sqlite:///"))
+    target = directory / source.name
+    shutil.copyfile(source, target)
+    return PortalData(**{**data.__dict__, "url": f"sqlite:///{target}",
+                         "cache": directory / "cache"})
+
+
+def start_portal(data: PortalData, *extra: str) -> ServerProcess:
+    """``awe portal serve --port 0`` on ``data``'s database and store."""
+    return launch_server([sys.executable, "-m", "awe.cli", "portal", "serve", "--port", "0",
+                          "--tokens", str(data.tokens), "--cache", str(data.cache), *extra],
+                         env={"AWE_DATABASE": data.url, "AWE_STORE_ROOT": str(data.store_root),
+                              "AWE_PROJECT": "p1"})
+
+
+@pytest.fixture(scope="module")
+def portal(portal_data) -> Iterator[ServerProcess]:
+    """The portal on the module's database (read-only tests)."""
+    server = start_portal(portal_data)
+    yield server
+    server.stop()
+
+
+@dataclass
+class Reply:
+    """An HTTP answer: status, headers (lower-case names), body."""
+
+    status_code: int
+    headers: dict[str, str]
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+    def json(self) -> object:
+        return json.loads(self.content)
+
+
+class Client:
+    """A plain HTTP/1.1 client over http.client that keeps the session cookie; no redirects."""
+
+    def __init__(self, url: str) -> None:
+        parts = urllib.parse.urlsplit(url)
+        self.host, self.port = parts.hostname, parts.port
+        self.cookie: str | None = None
+
+    def request(self, method: str, path: str, *, params: dict | None = None,
+                data: dict | None = None, headers: dict | None = None) -> Reply:
+        if params:
+            path = f"{path}?{urllib.parse.urlencode(params)}"
+        sent = dict(headers or {})
+        body = None
+        if data is not None:
+            body = urllib.parse.urlencode(data).encode()
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        if self.cookie:
+            sent["Cookie"] = self.cookie
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=120)
+        try:
+            connection.request(method, path, body=body, headers=sent)
+            answer = connection.getresponse()
+            reply = Reply(answer.status, {k.lower(): v for k, v in answer.getheaders()},
+                          answer.read())
+        finally:
+            connection.close()
+        cookie = reply.headers.get("set-cookie", "")
+        if cookie.startswith("awe_portal="):
+            value = cookie.split(";", 1)[0]
+            self.cookie = None if value == 'awe_portal=""' else value
+        return reply
+
+    def get(self, path: str, **options: object) -> Reply:
+        return self.request("GET", path, **options)
+
+    def post(self, path: str, **options: object) -> Reply:
+        return self.request("POST", path, **options)
+
+    def close(self) -> None:
+        self.cookie = None
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
