@@ -45,8 +45,9 @@ def run(args: argparse.Namespace) -> int:
     from dataserver.factory import open_store
     from dataserver.tokens import TokenRegistry
 
-    logging.basicConfig(level=logging.INFO,
+    logging.basicConfig(level=logging.WARNING,
                         format="%(asctime)s %(name)s %(levelname)s: %(message)s")
+    logging.getLogger("awe.portal").setLevel(logging.INFO)
     config = load_config()
     database = connect(args.database or config.database, site=config.site,
                        target=config.target)

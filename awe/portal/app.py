@@ -364,7 +364,7 @@ def _product_data(opened: Any, object_id: int, files: FileCache) -> dict[str, An
     return {"obj": obj, "cls": type(obj).__name__, "qc": qc, "attributes": attributes,
             "header": header, "header_error": header_error, "graph": graph,
             "dependents": dependents, "audit": audit,
-            "status": queries.product_status(obj) if mutable else "",
+            "state": queries.product_status(obj) if mutable else "",
             "failures": obj.qc_failures() if hasattr(obj, "qc_failures") else [],
             "mutable": mutable, "has_validity": "timestamp_start" in obj._meta.properties,
             "preview": bool(getattr(obj, "checksum", None))

@@ -67,6 +67,7 @@ class FileCache:
             if target.exists():
                 return target
             # lazy for start-up speed: astropy, numpy and the recipes' kernels
+            import numpy as np
             from astropy.io import fits
 
             from muse.recipes.preview import write_preview
@@ -78,10 +79,13 @@ class FileCache:
                     raise NotFound(f"{type(obj).__name__} {obj.object_id:#018x}: its file "
                                    f"{obj.filename} has no image to preview")
                 image = images[0]
-                dq = hdus["DQ"].data if "DQ" in hdus and image.name == "DATA" else None
+                # FITS is big-endian; the preview kernel takes native-order arrays
+                data = np.asarray(image.data, dtype=np.float32)
+                dq = (np.asarray(hdus["DQ"].data, dtype=np.int32)
+                      if "DQ" in hdus and image.name == "DATA" else None)
                 partial = hidden_temporary(target)
                 try:
-                    write_preview(partial, image.data, dq=dq)
+                    write_preview(partial, data, dq=dq)
                     place(partial, target)
                 finally:
                     partial.unlink(missing_ok=True)

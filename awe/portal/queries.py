@@ -366,7 +366,8 @@ def search(session: Session, text: str = "", class_name: str = "", attribute: st
             raise QueryError(f"search: {class_name!r} is not a persistent class")
         query = cls.select_all()
         if attribute:
-            query = getattr(cls, attribute) == parse_value(cls, attribute, value)
+            parsed = parse_value(cls, attribute, value)
+            query = getattr(cls, attribute) == parsed
         return list(restrict(session, query, cls).order_by(cls.object_id)[:SEARCH_LIMIT])
     if not text:
         return []
