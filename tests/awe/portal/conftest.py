@@ -1,15 +1,19 @@
 """A portal over a real database and store: the small night's BIAS ingested, MASTER_BIAS made.
 
-``portal_data`` (per module, SQLite): alice (project ``p1``) ingested the night's raw BIAS
-files and made, with the real bias adapter, a good MASTER_BIAS of IFU 7 and a flagged one of
+``portal_data`` (per module, on a fresh SQLite file and a fresh PostgreSQL database): alice
+(project ``p1``) ingested the night's raw BIAS files and made, with the real bias adapter, a good MASTER_BIAS of IFU 7 and a flagged one of
 IFU 5 (its inputs made three times noisier, as in the data-model tests); bob (project
-``p2``) owns nothing. ``portal`` is ``awe portal serve --port 0`` on it, a real process.
+``p2``) owns nothing. It is a template: ``copy_database`` gives a test its own copy (a file
+copy, or ``CREATE DATABASE … TEMPLATE``) and ``portal`` is ``awe portal serve --port 0`` on
+the module's read-only copy, a real process.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
+import os
+import secrets
 import shutil
 import sys
 import urllib.parse
@@ -31,7 +35,7 @@ from muse.datamodel.extract import HduRange, fetch_single_ifu
 from muse.datamodel.ingest import ingest_file
 from muse.datamodel.make import master_bias
 from muse.datamodel.products import record_products
-from tests.conftest import ServerProcess, launch_server
+from tests.conftest import POSTGRES_ADMIN_URL, ServerProcess, _postgres_admin, launch_server
 
 GOOD_IFU = 7
 FLAGGED_IFU = 5
@@ -83,11 +87,24 @@ def _bias(store: LocalStore, night, ifu: int, directory: Path, noise: float) -> 
     return product
 
 
-@pytest.fixture(scope="module")
-def portal_data(small_night, tmp_path_factory) -> PortalData:
+def _postgres_base() -> str:
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://",
+                                                        "postgresql+psycopg://")
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres",
+                                                                 marks=pytest.mark.postgres)])
+def portal_data(request, small_night, tmp_path_factory) -> Iterator[PortalData]:
     """The night ingested and two MASTER_BIAS made by alice; tokens for alice and bob."""
     root = tmp_path_factory.mktemp("portal")
-    url = f"sqlite:///{root / 'portal.sqlite'}"
+    name = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{root / 'portal.sqlite'}"
+    else:
+        name = f"awe_portal_{os.getpid()}_{secrets.token_hex(3)}"
+        with _postgres_admin() as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        url = f"{_postgres_base()}/{name}"
     store = LocalStore(root / "store")
     tokens = root / "users"
     for user in ("alice", "bob"):
@@ -103,20 +120,34 @@ def portal_data(small_night, tmp_path_factory) -> PortalData:
             assert good.quality_flags == 0 and flagged.quality_flags != 0
     finally:
         database.dispose()
-    return PortalData(url, root / "store", tokens,
-                      (root / "alice.token").read_text().strip(),
-                      (root / "bob.token").read_text().strip(), small_night.night,
-                      good.object_id, flagged.object_id, root / "cache")
+    try:
+        yield PortalData(url, root / "store", tokens,
+                         (root / "alice.token").read_text().strip(),
+                         (root / "bob.token").read_text().strip(), small_night.night,
+                         good.object_id, flagged.object_id, root / "cache")
+    finally:
+        if name is not None:
+            with _postgres_admin() as admin:
+                for (found,) in admin.execute("SELECT datname FROM pg_database WHERE datname "
+                                              "LIKE %s", (name + "%",)).fetchall():
+                    admin.execute(f'DROP DATABASE IF EXISTS "{found}" WITH (FORCE)')
 
 
 def copy_database(data: PortalData, directory: Path) -> PortalData:
     """A copy of the module's database (so a test may change it), sharing the store."""
     directory.mkdir(parents=True, exist_ok=True)
-    source = Path(data.url.removeprefix("sqlite:///"))
-    target = directory / source.name
-    shutil.copyfile(source, target)
-    return PortalData(**{**data.__dict__, "url": f"sqlite:///{target}",
-                         "cache": directory / "cache"})
+    if data.url.startswith("sqlite:///"):
+        source = Path(data.url.removeprefix("sqlite:///"))
+        target = directory / source.name
+        shutil.copyfile(source, target)
+        url = f"sqlite:///{target}"
+    else:
+        template = data.url.rsplit("/", 1)[1]
+        copy = f"{template}_{secrets.token_hex(3)}"
+        with _postgres_admin() as admin:
+            admin.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{template}"')
+        url = f"{_postgres_base()}/{copy}"
+    return PortalData(**{**data.__dict__, "url": url, "cache": directory / "cache"})
 
 
 def start_portal(data: PortalData, *extra: str) -> ServerProcess:
@@ -128,9 +159,9 @@ def start_portal(data: PortalData, *extra: str) -> ServerProcess:
 
 
 @pytest.fixture(scope="module")
-def portal(portal_data) -> Iterator[ServerProcess]:
-    """The portal on the module's database (read-only tests)."""
-    server = start_portal(portal_data)
+def portal(portal_data, tmp_path_factory) -> Iterator[ServerProcess]:
+    """The portal on a copy of the module's database (for tests that only read)."""
+    server = start_portal(copy_database(portal_data, tmp_path_factory.mktemp("read-only")))
     yield server
     server.stop()
 
