@@ -3,9 +3,10 @@
 ``portal_data`` (per module, on a fresh SQLite file and a fresh PostgreSQL database): alice
 (project ``p1``) ingested the night's raw BIAS files and made, with the real bias adapter, a
 good MASTER_BIAS of IFU 7 and a flagged one of IFU 5 (its inputs made three times noisier, as
-in the data-model tests); bob (project ``p2``) owns nothing. It is a template: ``copy_database`` gives a test its own copy (a file
-copy, or ``CREATE DATABASE … TEMPLATE``) and ``portal`` is ``awe portal serve --port 0`` on
-the module's read-only copy, a real process.
+in the data-model tests); bob (project ``p2``) owns nothing. It is a template:
+``copy_database`` gives a test its own copy (a file copy, or ``CREATE DATABASE … TEMPLATE``)
+and ``portal`` is ``awe portal serve --port 0`` on the module's read-only copy, a real
+process.
 """
 
 from __future__ import annotations
