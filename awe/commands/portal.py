@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from common.errors import ConfigError
+
 HELP = "serve the QA portal (nights, products, trends, alerts, overrides) over HTTP(S)"
 
 
@@ -34,6 +36,10 @@ def run(args: argparse.Namespace) -> int:
     """Serve until a signal."""
     if (args.cert is None) != (args.key is None):
         args._parser.error("--cert and --key go together")
+    for option, path in (("--cert", args.cert), ("--key", args.key),
+                         ("--tokens", args.tokens)):
+        if path is not None and not path.is_file():
+            raise ConfigError(f"awe portal serve {option} {path}: no such file")
     # lazy for start-up speed: aiohttp, Jinja2, SQLAlchemy and the data model load here
     import asyncio
     import logging

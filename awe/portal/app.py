@@ -15,6 +15,7 @@ import asyncio
 import datetime as dt
 import importlib.resources
 import json
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,7 +97,8 @@ def _user(request: web.Request, *, json_reply: bool = False) -> str:
     if json_reply:
         raise web.HTTPUnauthorized(text="sign in first (session cookie or 'Authorization: "
                                         "Bearer TOKEN')\n")
-    raise web.HTTPSeeOther(f"/login?next={request.path_qs if len(request.path_qs) < 512 else '/'}")
+    target = request.path_qs if len(request.path_qs) < 512 else "/nights"
+    raise web.HTTPSeeOther(f"/login?{urllib.parse.urlencode({'next': target})}")
 
 
 def _night(text: str | None, name: str) -> dt.date | None:
