@@ -1,12 +1,12 @@
 """A portal over a real database and store: the small night's BIAS ingested, MASTER_BIAS made.
 
 ``portal_data`` (per module, on a fresh SQLite file and a fresh PostgreSQL database): alice
-(project ``p1``) ingested the night's raw BIAS files and made, with the real bias adapter, a
-good MASTER_BIAS of IFU 7 and a flagged one of IFU 5 (its inputs made three times noisier, as
-in the data-model tests); bob (project ``p2``) owns nothing. It is a template:
-``copy_database`` gives a test its own copy (a file copy, or ``CREATE DATABASE … TEMPLATE``)
-and ``portal`` is ``awe portal serve --port 0`` on the module's read-only copy, a real
-process.
+(project ``p1``) ingested the night's raw BIAS and FLAT files and made, with the real
+adapters, a good MASTER_BIAS of IFU 7 (and from it MASTER_FLAT and TRACE_TABLE) and a flagged
+one of IFU 5 (its inputs made three times noisier, as in the data-model tests); bob (project
+``p2``) owns nothing. It is a template: ``copy_database`` gives a test its own copy (a file
+copy, or ``CREATE DATABASE … TEMPLATE``) and ``portal`` is ``awe portal serve --port 0`` on
+the module's read-only copy, a real process.
 """
 
 from __future__ import annotations
@@ -31,10 +31,17 @@ from common.database import connect
 from common.persistent import session
 from dataserver.store import LocalStore
 from dataserver.tokens import issue_token
-from muse.datamodel import BiasParameters, MasterBias, RawBiasChip
+from muse.datamodel import (
+    BiasParameters,
+    FlatParameters,
+    MasterBias,
+    MasterFlat,
+    RawBiasChip,
+    RawFlatChip,
+)
 from muse.datamodel.extract import HduRange, fetch_single_ifu
 from muse.datamodel.ingest import ingest_file
-from muse.datamodel.make import master_bias
+from muse.datamodel.make import master_bias, master_flat
 from muse.datamodel.products import record_products
 from tests.conftest import POSTGRES_ADMIN_URL, ServerProcess, _postgres_admin, launch_server
 
@@ -76,6 +83,18 @@ def _inputs(store: LocalStore, chips: list, directory: Path, noise: float = 1.0)
     return paths
 
 
+def _flat(store: LocalStore, night, bias: MasterBias, directory: Path) -> tuple:
+    chips = list((RawFlatChip.ifu == bias.ifu) & (RawFlatChip.night == night.night))
+    parameters = FlatParameters().commit()
+    result = master_flat({"raw_chips": _inputs(store, chips, directory / "in"),
+                          "master_bias": [bias.retrieve(directory / "bias.fits")]},
+                         parameters.recipe_parameters(), directory / "out")
+    return record_products(MasterFlat.__process__, result,
+                           keys={"night": night.night, "ifu": bias.ifu},
+                           inputs={"raw_chips": chips}, calibrations={"master_bias": bias},
+                           parameters=parameters)
+
+
 def _bias(store: LocalStore, night, ifu: int, directory: Path, noise: float) -> MasterBias:
     chips = list((RawBiasChip.ifu == ifu) & (RawBiasChip.night == night.night))
     parameters = BiasParameters().commit()
@@ -114,11 +133,13 @@ def portal_data(request, small_night, tmp_path_factory) -> Iterator[PortalData]:
     try:
         with session(database, Context(user="alice", project="p1", privileges=2, site=0),
                      store=store):
-            for path in small_night.bias_files:
+            for path in (*small_night.bias_files, *small_night.flat_files):
                 assert ingest_file(path, commit_it=True).status == "ingested"
             good = _bias(store, small_night, GOOD_IFU, root / "good", 1.0)
             flagged = _bias(store, small_night, FLAGGED_IFU, root / "flagged", 3.0)
             assert good.quality_flags == 0 and flagged.quality_flags != 0
+            flat, trace = _flat(store, small_night, good, root / "flat")
+            assert flat.quality_flags == 0 and trace.quality_flags == 0
     finally:
         database.dispose()
     try:

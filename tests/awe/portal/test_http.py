@@ -77,10 +77,12 @@ def test_nights_shows_the_night_red(alice):
     assert row is not None, page
     assert row.group(1) == "red"  # a flagged MASTER_BIAS
     cells = re.findall(r"<td>([^<]*)</td>", row.group(2))
-    assert cells[0] == str(24 * 5)  # raw chips: 24 IFUs × 5 BIAS
-    assert cells[2] == "2 / 24"  # MASTER_BIAS made for 2 of the 24 IFUs with raw BIAS
+    assert cells[0] == str(24 * 5 + 24 * 5)  # raw chips: 24 IFUs × (5 BIAS + 5 FLAT)
+    # made: MASTER_BIAS of 2 IFUs, MASTER_FLAT and TRACE_TABLE of 1; expected: one of each
+    # per IFU with raw chips (BIAS: MASTER_BIAS; FLAT: MASTER_FLAT, TRACE_TABLE)
+    assert cells[2] == f"4 / {3 * 24}"
     assert cells[3] == "1"  # flagged
-    assert cells[4] == "22"  # missing
+    assert cells[4] == str(22 + 23 + 23)  # missing
 
 
 def test_night_page_shows_the_products(alice, portal_data):
@@ -89,7 +91,10 @@ def test_night_page_shows_the_products(alice, portal_data):
     assert f'href="/product/{portal_data.flagged:#x}" class="status flagged"' in page
     assert f'href="/product/{portal_data.good:#x}" class="status ok"' in page
     assert "BIAS MASTER1 RON" in page  # the failure, described
-    assert page.count('class="status missing"') == 24 * 4 - 2
+    assert page.count('class="status missing"') == 24 * 4 - 4
+    row = re.search(r'<tr id="ifu-7">(.*?)</tr>', page, re.S).group(1)
+    assert row.count('class="status ok"') == 3  # MASTER_BIAS, MASTER_FLAT, TRACE_TABLE
+    assert "FLAT_MASTER_MEDIAN" in row and "TRACE_WIDTHS_STDEV" in row
 
 
 def test_product_page(alice, portal_data):
