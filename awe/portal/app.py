@@ -15,6 +15,7 @@ import asyncio
 import datetime as dt
 import importlib.resources
 import json
+import logging
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +44,8 @@ from common.persistent.session import session as persistent_session
 from dataserver.tokens import TokenRegistry
 
 __all__ = ["PortalSettings", "create_app"]
+
+log = logging.getLogger("awe.portal")
 
 COOKIE = "awe_portal"
 MAX_QUERY = 4096
@@ -200,6 +203,9 @@ async def errors(request: web.Request, handler: Callable[..., Any]) -> web.Strea
         return _error(request, 400, str(exc))
     except AweError as exc:
         return _error(request, 500, f"{exc.error_type}: {exc}")
+    except Exception as exc:
+        log.exception("internal error on %s %s", request.method, request.path)
+        return _error(request, 500, f"internal error: {type(exc).__name__}: {exc}")
 
 
 def _error(request: web.Request, status: int, message: str) -> web.Response:
@@ -363,12 +369,15 @@ def _product_data(opened: Any, object_id: int, files: FileCache) -> dict[str, An
     dependents = [other for other in obj.dependents() if can_see(opened, other)]
     audit = list((AuditRecord.target == obj).order_by(AuditRecord.creation_date))
     mutable = "is_valid" in obj._meta.properties
-    return {"obj": obj, "cls": type(obj).__name__, "qc": qc, "attributes": attributes,
+    facts = {name: obj.__dict__.get(name) for name in ("filename", "night", "ifu")}
+    return {"obj": obj, "cls": type(obj).__name__, "facts": facts, "qc": qc,
+            "attributes": attributes,
             "header": header, "header_error": header_error, "graph": graph,
             "dependents": dependents, "audit": audit,
             "state": queries.product_status(obj) if mutable else "",
             "failures": obj.qc_failures() if hasattr(obj, "qc_failures") else [],
-            "mutable": mutable, "has_validity": "timestamp_start" in obj._meta.properties,
+            "mutable": mutable, "can_override": "qc_override" in obj._meta.properties,
+            "has_validity": "timestamp_start" in obj._meta.properties,
             "preview": bool(getattr(obj, "checksum", None))
             and getattr(type(obj), "product_category", None) is not None}
 

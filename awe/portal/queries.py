@@ -263,8 +263,8 @@ def product_status(obj: Any) -> str:
     """``invalid``, ``flagged``, ``overridden`` or ``ok``."""
     if (obj.is_valid or 0) < 1:
         return "invalid"
-    if obj.quality_flags:
-        return "overridden" if obj.qc_override else "flagged"
+    if obj.__dict__.get("quality_flags"):
+        return "overridden" if obj.__dict__.get("qc_override") else "flagged"
     return "ok"
 
 

@@ -197,3 +197,19 @@ def test_static_files(alice):
     client, _ = alice
     assert "Plotly" in client.get("/static/plotly.min.js").text[:2000]
     assert client.get("/static/portal.css").status_code == 200
+
+
+def test_every_object_in_a_lineage_has_a_page(alice, portal, portal_data):
+    client, _ = alice
+    night = client.get(f"/night/{NIGHT}").text
+    row = re.search(r'<tr id="ifu-7">(.*?)</tr>', night, re.S).group(1)
+    trace = re.findall(r'href="(/product/0x[0-9a-f]+)" class="status ok"', row)[-1]
+    page = client.get(trace).text
+    linked = set(re.findall(r'href="(/product/0x[0-9a-f]+)"', page)) - {trace}
+    kinds = set()
+    for path in sorted(linked):
+        reply = client.get(path)
+        assert reply.status_code == 200, (path, "".join(portal.output[-30:]))
+        kinds.add(re.search(r"<h1>(\w+) ", reply.text).group(1))
+    assert {"MasterBias", "RawFlatChip", "RawFlat", "FlatParameters"} <= kinds, kinds
+    assert "MasterFlat" not in kinds  # a sibling, not an input
