@@ -24,13 +24,14 @@ from typing import Any
 
 import jinja2
 from aiohttp import web
+from sqlalchemy import func, select
 
 from awe.portal import queries
 from awe.portal.access import PortalSession, SessionStore, acting, can_see, check_csrf
 from awe.portal.files import FileCache
 from awe.portal.graph import lineage_graph
 from common.config import Context
-from common.database import Database
+from common.database import Database, table_name
 from common.errors import (
     AweError,
     ConfigError,
@@ -160,10 +161,6 @@ def _render(request: web.Request, template: str, status: int = 200, **values: An
 
 def _latest_night(opened: Any) -> dt.date:
     """The newest night with visible raw chips or calibrations (today without any)."""
-    from sqlalchemy import func, select
-
-    from common.database import table_name
-
     newest = []
     for cls in (*queries.CALIBRATIONS, queries.RawBiasChip):
         table = opened.table(table_name(cls.__name__))
@@ -351,7 +348,11 @@ def _value_rows(obj: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         row = {"name": name, "value": value, "doc": prop.doc,
                "bad": any(t.violated_by(value) for t in checks),
                "limits": "; ".join(t.describe(value) for t in checks), "link": None}
-        (qc if name.startswith("QC_") or name in thresholds else attributes).append(row)
+        if name.startswith("QC_") or name in thresholds:
+            if value is not None:
+                qc.append(row)
+        else:
+            attributes.append(row)
     return qc, attributes
 
 

@@ -82,6 +82,7 @@ QUANTITIES: dict[str, Quantity] = {quantity.key: quantity for quantity in (
     _quantity("flat", MasterFlat, "QC_FLAT_MASTER_MEDIAN", "MASTER_FLAT level"),
     _quantity("temp7", RawBiasChip, "INS_TEMP7_VAL", "IFU temperature INS.TEMP7"),
     _quantity("saturated", RawBiasChip, "saturated_pixels", "saturated pixels (raw BIAS)"),
+    _quantity("rawbias", RawBiasChip, "median_level", "raw BIAS median level"),
 )}
 RAW_QUANTITIES = tuple(q for q in QUANTITIES.values() if q.cls is RawBiasChip)
 
@@ -303,10 +304,11 @@ def alerts(session: Session, last: dt.date, nights: int) -> list[Alert]:
     first, last = window(last, nights)
     found: list[Alert] = []
     for quantity in RAW_QUANTITIES:
+        threshold = quantity.threshold
+        if threshold is None:
+            continue
         data = trend(session, quantity, last, nights)
-        assert quantity.threshold is not None
-        found.extend(Alert(point.night, point.ifu, quantity.key,
-                           quantity.threshold.describe(value))
+        found.extend(Alert(point.night, point.ifu, quantity.key, threshold.describe(value))
                      for point, value in data.outliers)
     for cls in CALIBRATIONS:
         query = restrict(session, (cls.night >= first) & (cls.night <= last)

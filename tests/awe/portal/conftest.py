@@ -1,7 +1,8 @@
 """A portal over a real database and store: the small night's BIAS ingested, MASTER_BIAS made.
 
 ``portal_data`` (per module, on a fresh SQLite file and a fresh PostgreSQL database): alice
-(project ``p1``) ingested the night's raw BIAS and FLAT files and made, with the real
+(project ``p1``) ingested the night's raw BIAS and FLAT files (and a too warm raw BIAS of the
+night before) and made, with the real
 adapters, a good MASTER_BIAS of IFU 7 (and from it MASTER_FLAT and TRACE_TABLE) and a flagged
 one of IFU 5 (its inputs made three times noisier, as in the data-model tests); bob (project
 ``p2``) owns nothing. It is a template: ``copy_database`` gives a test its own copy (a file
@@ -44,9 +45,13 @@ from muse.datamodel.ingest import ingest_file
 from muse.datamodel.make import master_bias, master_flat
 from muse.datamodel.products import record_products
 from tests.conftest import POSTGRES_ADMIN_URL, ServerProcess, _postgres_admin, launch_server
+from tests.muse.datamodel.test_ingest import write_raw
 
 GOOD_IFU = 7
 FLAGGED_IFU = 5
+# a raw BIAS of the night before, too warm (INS.TEMP7 31 > 25) in every IFU: 24 raw-QC alerts
+WARM_DATE_OBS = "2016-03-14T10:00:00.001"
+WARM_NIGHT = "2016-03-13"
 
 
 @dataclass
@@ -133,7 +138,8 @@ def portal_data(request, small_night, tmp_path_factory) -> Iterator[PortalData]:
     try:
         with session(database, Context(user="alice", project="p1", privileges=2, site=0),
                      store=store):
-            for path in (*small_night.bias_files, *small_night.flat_files):
+            warm = write_raw(root / "warm.fits", date_obs=WARM_DATE_OBS, temperature=31.0)
+            for path in (*small_night.bias_files, *small_night.flat_files, warm):
                 assert ingest_file(path, commit_it=True).status == "ingested"
             good = _bias(store, small_night, GOOD_IFU, root / "good", 1.0)
             flagged = _bias(store, small_night, FLAGGED_IFU, root / "flagged", 3.0)

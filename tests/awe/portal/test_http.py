@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.awe.portal.conftest import Client
+from tests.awe.portal.conftest import WARM_NIGHT, Client
 
 NIGHT = "2016-03-14"
 
@@ -83,6 +83,10 @@ def test_nights_shows_the_night_red(alice):
     assert cells[2] == f"4 / {3 * 24}"
     assert cells[3] == "1"  # flagged
     assert cells[4] == str(22 + 23 + 23)  # missing
+    warm = re.search(rf'<tr class="night (\w+)" data-night="{WARM_NIGHT}">(.*?)</tr>', page,
+                     re.S)
+    assert warm.group(1) == "red"
+    assert re.findall(r"<td>([^<]*)</td>", warm.group(2))[:2] == ["24", "24"]  # all too warm
 
 
 def test_night_page_shows_the_products(alice, portal_data):
@@ -91,6 +95,8 @@ def test_night_page_shows_the_products(alice, portal_data):
     assert f'href="/product/{portal_data.flagged:#x}" class="status flagged"' in page
     assert f'href="/product/{portal_data.good:#x}" class="status ok"' in page
     assert "BIAS MASTER1 RON" in page  # the failure, described
+    assert "raw BIAS median level" in page and "IFU temperature INS.TEMP7" in page
+    assert "<script" not in page  # works without JavaScript
     assert page.count('class="status missing"') == 24 * 4 - 4
     row = re.search(r'<tr id="ifu-7">(.*?)</tr>', page, re.S).group(1)
     assert row.count('class="status ok"') == 3  # MASTER_BIAS, MASTER_FLAT, TRACE_TABLE
@@ -105,15 +111,19 @@ def test_product_page(alice, portal_data):
     assert "RawBiasChip" in page and "BiasParameters" in page  # lineage graph
     assert "HIERARCH ESO PRO CATG" in page or "ESO PRO CATG" in page  # header
     assert "No changes." in page
+    assert "<script" not in page
+    assert "QC_BIAS_INPUT32_NSATURATED" not in page  # not measured (5 inputs): not listed
     preview = client.get(f"/product/{portal_data.flagged:#x}/preview.png")
     assert preview.status_code == 200 and preview.content[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_trends(alice):
     client, _ = alice
-    assert client.get("/trends").status_code == 200
+    page = client.get("/trends").text
+    assert '<script src="/static/plotly.min.js"' in page
+    assert "<noscript><img" in page  # the PNG without JavaScript
     data = client.get(f"/trends/temp7.json?last={NIGHT}&nights=365").json()
-    assert data["nights"] == [NIGHT] and len(data["series"]) == 24
+    assert data["nights"] == [WARM_NIGHT, NIGHT] and len(data["series"]) == 24
     assert data["threshold"] == {"min": 0.0, "max": 25.0, "flag": "temperature"}
     ron = client.get(f"/trends/ron.json?last={NIGHT}&nights=30").json()
     assert set(ron["series"]) == {"5", "7"}
@@ -141,6 +151,21 @@ def test_alerts(alice, portal_data):
     assert [alert["object_id"] for alert in flagged] == [f"{portal_data.flagged:#018x}"]
     assert "BIAS MASTER1 RON" in flagged[0]["message"]
     assert "MASTER_BIAS" in client.get("/alerts", params={"last": NIGHT}).text
+
+
+def test_raw_qc_alerts(alice):
+    client, _ = alice
+    data = client.get(f"/alerts.json?last={NIGHT}&nights=2").json()
+    warm = [alert for alert in data["alerts"] if alert["what"] == "temp7"]
+    assert [(alert["night"], alert["ifu"]) for alert in warm] == [
+        (WARM_NIGHT, ifu) for ifu in range(24, 0, -1)]
+    assert "INS TEMP7 VAL = 31.0, expected >= 0 and <= 25" in warm[0]["message"]
+    page = client.get(f"/night/{WARM_NIGHT}").text
+    assert "Alerts (24)" in page and page.count('<td class="raw bad">') == 24
+    trend = client.get(f"/trends/temp7.json?last={NIGHT}&nights=2").json()
+    assert trend["nights"] == [WARM_NIGHT, NIGHT]
+    assert trend["series"]["3"] == [31.0, pytest.approx(11.3, abs=0.2)]
+    assert len(trend["outliers"]) == 24
 
 
 def test_alerts_json_takes_a_bearer_token(portal, portal_data):
