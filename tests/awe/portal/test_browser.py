@@ -41,7 +41,8 @@ def _state(data):
     database = connect(data.url, site=0)
     try:
         with session(database, Context(user="alice", project="p1", privileges=2, site=0)):
-            moment = min(chip.DATE_OBS for chip in (RawBiasChip.ifu == 5))
+            moment = min(chip.DATE_OBS for chip in ((RawBiasChip.ifu == 5)
+                                                    & (RawBiasChip.night == data.night)))
             found = MasterBias.select_for_dates([moment], ifu=5)[0]
             audit = [(a.field, a.reason) for a in
                      AuditRecord.target == MasterBias.get(data.flagged)]

@@ -66,7 +66,8 @@ def _first_chip_time(data):
     database = connect(data.url, site=0)
     try:
         with session(database, Context(user="alice", project="p1", privileges=2, site=0)):
-            return min(chip.DATE_OBS for chip in (RawBiasChip.ifu == 5))
+            return min(chip.DATE_OBS for chip in ((RawBiasChip.ifu == 5)
+                                                    & (RawBiasChip.night == data.night)))
     finally:
         database.dispose()
 
