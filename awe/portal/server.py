@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import signal
 import ssl
@@ -37,10 +38,13 @@ async def serve(settings: PortalSettings, host: str, port: int, *, cert: Path | 
         log.info("portal on %s://%s:%d, database %s", "https" if cert else "http", host, bound,
                  settings.database.url)
         print(f"listening on {bound}", flush=True)
-        stop = asyncio.Event()
         loop = asyncio.get_running_loop()
+        # matplotlib takes seconds to import: load it while no one waits for a PNG
+        warming = loop.run_in_executor(None, importlib.import_module, "awe.portal.plots")
+        stop = asyncio.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
         await stop.wait()
+        await warming
     finally:
         await runner.cleanup()
