@@ -277,7 +277,7 @@ def _flush_once(session: Session, roots: list[Any], mutations: list[Mutation],
         if isinstance(exc, SqlIntegrityError):
             error = _ValueRace if any(cls._meta.is_value for cls in groups) else IntegrityError
             raise error(f"commit of {count} objects refused by the database: "
-                                 f"{exc.orig}") from exc
+                        f"{exc.orig}") from exc
         if isinstance(exc, DBAPIError):
             raise DatabaseError(f"commit of {count} objects failed: {exc.orig}") from exc
         raise
