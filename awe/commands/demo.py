@@ -1,125 +1,148 @@
-"""Show what MUSE-WISE does on the embedded defaults, step by step.
+"""Tell the whole MUSE-WISE story on a small simulated night, with no configuration needed.
 
-1. The effective configuration.
-2. A simulated night (small test geometry): 5 BIAS and 5 FLAT,LAMP raw files in the real
-   MUSE layout, with the truth they were drawn from.
-3. The raw files stored in the configured file store under their ARCFILE names (sha256
-   recorded), and one IFU read back by byte range, as a DPU reads one CHANnn.
-4. MASTER_BIAS and MASTER_FLAT + TRACE_TABLE for all 24 IFUs from the stored raw files,
-   their QC next to the simulator's truth, and the products stored.
-
-Running it again re-uses what the store already holds (stored files are immutable).
+In a fresh directory ``./awe-demo-<time>/`` (or ``--dir D``) with its own SQLite database,
+store and in-process DPU: simulate a night, ingest it (its calibrations are processed as soon
+as the night is complete), ask for the DATACUBE of the science exposure (plan, lineage, QC),
+invalidate one raw BIAS chip of IFU 5 and see only its branch remade, see a QC-failed MASTER
+BIAS of IFU 7 stop its branch and not be remade for nothing, run an optimised scipost next to
+the reference and compare the two cubes, and write the white-light image. ``--federated`` does
+the same with two data servers and a DPU daemon as real processes on loopback ports. What
+happened at each step (made, reused, stopped, with object ids) is left in ``summary.json``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
 import sys
-import tempfile
-from datetime import date
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from statistics import median
 
-from awe.progress import StepProgress
-from common.config import load_config
-from common.errors import IntegrityError
-from dataserver.factory import open_store
-from dataserver.store import DataStore, sha256_of
+from common.errors import ConfigError
 
-HELP = "run the demonstration: simulate a night, store it, make its master calibrations"
-NIGHT = date(2016, 3, 14)
-SHOWN_IFU = 5
+HELP = "tell the whole story on a simulated night: ingest, target processing, QC, lineage"
+LISTEN_TIMEOUT = 60.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--dir D`` runs the demo with ``D`` as its home instead of ``~/.awe``."""
+    """``--dir D`` and ``--federated``."""
     parser.add_argument("--dir", type=Path, metavar="D",
-                        help="home directory for the demo's database and store (AWE_HOME)")
+                        help="directory of the demo's database, store and files (default: a "
+                             "new ./awe-demo-<time>/; an existing one is reused)")
+    parser.add_argument("--federated", action="store_true",
+                        help="two data servers and a DPU daemon as processes on loopback")
 
 
-def _store_products(store: DataStore, files: tuple[Path, ...]) -> list[str]:
-    """Store product files under content-derived names (no database ids before the data model).
+@contextmanager
+def _server(argv: list[str], log: Path) -> Iterator[int]:
+    """Start ``argv``, wait for its ``listening on PORT`` line, stop it on exit; yield PORT."""
+    with open(log, "ab") as errors:
+        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=errors, text=True)
+    try:
+        deadline = time.monotonic() + LISTEN_TIMEOUT
+        port = None
+        assert process.stdout is not None
+        while port is None and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            if line.startswith("listening on "):
+                port = int(line.split()[-1])
+        if port is None:
+            raise ConfigError(f"{' '.join(argv[:4])}…: did not start listening within "
+                              f"{LISTEN_TIMEOUT:g} s; see {log}")
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
 
-    Returns the names.
-    """
-    names = []
-    for path in files:
-        name = f"{path.stem}.{sha256_of(path)[:16]}{path.suffix}"
-        store.put(path, name)
-        names.append(name)
-    return names
+
+def _federation(stack: ExitStack, home: Path) -> None:
+    """Two peered data servers and a DPU daemon on loopback; the environment points at them."""
+    import socket
+
+    from dataserver.tokens import issue_token
+
+    servers = home / "servers"
+    servers.mkdir(parents=True, exist_ok=True)
+    users, token = servers / "users", home / "store-token"
+    if not token.exists():
+        issue_token(token, user=os.environ.get("USER") or "demo", users_file=users)
+    peer_token = servers / "peer-token"
+    if not peer_token.exists():
+        peer_token.write_text(os.urandom(24).hex() + "\n")
+    dpu_token = home / "dpu-token"
+    if not dpu_token.exists():
+        dpu_token.write_text(os.urandom(24).hex() + "\n")
+        dpu_token.chmod(0o600)
+    ports = []
+    for _ in range(2):  # ports chosen first: each server names the other as its peer
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            ports.append(probe.getsockname()[1])
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    for index, port in enumerate(ports):
+        stack.enter_context(_server(
+            [sys.executable, "-m", "dataserver", "--root", str(servers / f"store{index + 1}"),
+             "--port", str(port), "--tokens", str(users), "--peer", urls[1 - index],
+             "--peer-token", str(peer_token)], servers / f"dataserver{index + 1}.log"))
+    os.environ["AWE_DATASERVERS"] = ",".join(urls)
+    os.environ["AWE_STORE_TOKEN_FILE"] = str(token)
+    os.environ["AWE_TOKEN_FILE"] = str(dpu_token)
+    port = stack.enter_context(_server(
+        [sys.executable, "-m", "awe", "dpu", "serve", "--port", "0", "--name", "demo",
+         "--token-file", str(dpu_token), "--workers", str(os.cpu_count() or 1)],
+        servers / "dpu.log"))
+    os.environ["AWE_DPU"] = f"PYRO:awe.dpu@127.0.0.1:{port}"
+    print(f"   data servers {', '.join(urls)}; DPU {os.environ['AWE_DPU']} "
+          f"(logs in {servers})")
+
+
+def _fresh_environment(home: Path) -> None:
+    """The demo runs on the embedded defaults under ``home``, whatever the caller configured."""
+    for name in [name for name in os.environ if name.startswith("AWE_")]:
+        del os.environ[name]
+    os.environ["AWE_HOME"] = str(home)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the four steps and print what each one did."""
-    # The simulator and the recipes (numpy, astropy, Cython) load only when the demo runs.
-    from muse.instrument import NightTruth, simulate_night
-    from muse.recipes.bias import make_master_bias
-    from muse.recipes.flat import make_master_flat
-    from muse.recipes.frames import RawFile
+    """Run the story, print it, and write ``summary.json`` into the demo's directory."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    home = (args.dir or Path.cwd() / f"awe-demo-{stamp}").expanduser().resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    _fresh_environment(home)
+    print(f"MUSE-WISE demo in {home}"
+          + (" (federated: data servers and a DPU daemon)" if args.federated else
+             " (SQLite, local store, in-process DPU)"))
+    with ExitStack() as stack:
+        if args.federated:
+            _federation(stack, home)
+        # lazy for start-up speed: the story imports the data model, recipes and plotting
+        from awe.demo_story import tell_story
+        from dpu.client import Processor
 
-    if args.dir is not None:
-        os.environ["AWE_HOME"] = str(args.dir.expanduser().resolve())
-    config = load_config()
-    print("1. Configuration (awe config)")
-    for key, value, source in config.describe():
-        print(f"   {key:17} {value or '(empty)':50} {source}")
+        summary = tell_story(home, Processor())
+    summary["federated"] = args.federated
+    from common.files import write_bytes_atomically
 
-    raw_dir = config.home / "demo" / f"night-{NIGHT.isoformat()}"
-    print(f"\n2. Simulating night {NIGHT} (small geometry) into {raw_dir}")
-    # Today's story processes calibrations only: no arcs or science frames to simulate.
-    night = simulate_night(NIGHT, raw_dir, counts={"BIAS": 5, "FLAT": 5},
-                           progress=StepProgress(sys.stderr, "simulate", "extensions"))
-    truth = NightTruth.load(raw_dir, NIGHT)
-    print(f"   {len(night.bias_files)} BIAS and {len(night.flat_files)} FLAT,LAMP files, "
-          f"truth in {night.truth_directory}")
-
-    store = open_store(config)
-    print(f"\n3. Storing the raw files in {store!r}")
-    for path in night.bias_files + night.flat_files:
-        checksum = store.put(path, path.name)
-        print(f"   {path.name}  sha256 {checksum[:16]}…")
-    first = night.bias_files[0]
-    location = RawFile(first).location(SHOWN_IFU)
-    chunk = store.read_range(first.name, location.data_offset, 2880)
-    with open(first, "rb") as local:
-        local.seek(location.data_offset)
-        if chunk != local.read(2880):
-            raise IntegrityError(f"{first.name}: byte range of CHAN{SHOWN_IFU:02d} differs")
-    print(f"   read CHAN{SHOWN_IFU:02d} of {first.name} by byte range at offset "
-          f"{location.data_offset}: matches the file")
-
-    with tempfile.TemporaryDirectory(prefix="awe-demo-") as scratch:
-        work = Path(scratch)
-        retrieved = {path.name: store.get(path.name, work / path.name)
-                     for path in night.bias_files + night.flat_files}
-        print("\n4. MASTER_BIAS for 24 IFUs from the stored BIAS frames")
-        bias = make_master_bias([retrieved[p.name] for p in night.bias_files], {},
-                                work / "bias",
-                                progress=StepProgress(sys.stderr, "muse_bias", "IFUs"))
-        qc = bias.qc[SHOWN_IFU]
-        frames = [truth.frame(path.name) for path in night.bias_files]
-        for port, model in enumerate(truth.ifu(SHOWN_IFU).ports, start=1):
-            offset = sum(f.port_offsets[SHOWN_IFU - 1][port - 1] for f in frames) / len(frames)
-            level = model.overscan_level + model.data_offset + offset
-            print(f"   IFU {SHOWN_IFU} port {port}: RON {qc[f'BIAS MASTER{port} RON']:.3f} e- "
-                  f"(truth {model.ron:.3f}), raw level {qc[f'BIAS LEVEL{port} MEAN']:.2f} adu "
-                  f"(truth {level:.2f})")
-        masters = [path for path in bias.files
-                   if path.name.startswith("MASTER_BIAS-") and path.suffix == ".fits"]
-        print("   MASTER_FLAT + TRACE_TABLE for 24 IFUs")
-        flat = make_master_flat([retrieved[p.name] for p in night.flat_files], masters, {},
-                                work / "flat",
-                                progress=StepProgress(sys.stderr, "muse_flat", "IFUs"))
-        flat_qc = flat.qc[SHOWN_IFU]
-        widths = [key for key in flat_qc if key.startswith("TRACE WIDTHS MEDIAN")]
-        if widths:
-            middle = truth.geometry.detector.trimmed_ny / 2
-            true_width = median(s.width(middle) for s in truth.ifu(SHOWN_IFU).slices)
-            print(f"   IFU {SHOWN_IFU}: median slice width {flat_qc[widths[0]]:.2f} px "
-                  f"(truth {true_width:.2f})")
-        names = _store_products(store, bias.files + flat.files)
-        print(f"   stored {len(names)} product files, e.g. {names[0]}")
-    print("\nDone. The next releases record all of this in the database, with its lineage.")
+    path = home / "summary.json"
+    write_bytes_atomically(path, (json.dumps(summary, indent=2, default=str) + "\n").encode())
+    print(f"\nDone in {summary['seconds']:.0f} s. Everything is in {home}:")
+    print(f"   database and store   {home}/awe.sqlite, {home}/store"
+          if not args.federated else f"   database {home}/awe.sqlite; store on the data servers")
+    print(f"   raw files            {home}/raw")
+    print(f"   white-light image    {summary['white_light_png']}")
+    print(f"   summary              {path}")
+    print(f"Look around: AWE_HOME={home} awe   (then e.g. DataCube.get({summary['reference_cube']:#x})"
+          ".lineage())")
     return 0
