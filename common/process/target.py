@@ -32,6 +32,7 @@ from common.process.executor import Executor
 from common.process.plan import Plan, PlanNode, plain_keys, shown_failures
 from common.process.planner import plan_target, resolve_class
 from common.process.spec import ProcessSpec
+from common.process.worker import SCHEDULER_PREFIX
 
 __all__ = ["NodeOutcome", "TargetResult", "process_target", "run_job"]
 
@@ -151,7 +152,7 @@ class _Run:
         self.products: dict[str, dict[str, Any]] = {}
         self.state: dict[str, str] = {}
         self.result = TargetResult(plan)
-        self.workdir = Path(tempfile.mkdtemp(prefix="awe-target-"))
+        self.workdir = Path(tempfile.mkdtemp(prefix=SCHEDULER_PREFIX))
         self.total = len(plan.to_make())
         self.done = 0
 
