@@ -12,6 +12,7 @@ that dies leaves at most unreferenced files in the store, never a row.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import logging
@@ -25,7 +26,10 @@ from typing import Any
 from common.files import write_bytes_atomically
 from common.process.spec import load_adapter
 
-__all__ = ["fetch_input", "open_task_store", "run_task"]
+__all__ = ["SCHEDULER_PREFIX", "fetch_input", "open_task_store", "run_task"]
+
+SCHEDULER_PREFIX = "awe-target-"
+"""Name prefix of the per-run work directories a scheduler makes for its tasks."""
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.=-]+")
 
@@ -119,3 +123,8 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
     finally:
         logger.removeHandler(handler)
         shutil.rmtree(root, ignore_errors=True)
+        if root.parent.name.startswith(SCHEDULER_PREFIX):
+            # the scheduler removed its directory while this task ran (its run ended, e.g.
+            # cancelled): the last task out leaves nothing behind
+            with contextlib.suppress(OSError):
+                root.parent.rmdir()

@@ -22,9 +22,7 @@ from muse.datamodel import DataCube, ImageFov, PixTable, ScipostParameters, Wave
 
 
 @pytest.mark.slow
-def test_data_cube_from_raw_data(small_night, night_db, database_url):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the whole chain runs once, on SQLite (the planner tests cover both)")
+def test_data_cube_from_raw_data(small_night, night_db):
     night = small_night
     night_db([*night.bias_files[:3], *night.flat_files[:3], *night.arc_files[:3],
               night.object_files[0], *night.statics.values()])
