@@ -60,6 +60,8 @@ JOB_TABLE = TableSpec(
         ColumnSpec("finished", "datetime", doc="ended (UTC)"),
     ),
     primary_key=("job_id",),
+    mutable=("state", "plan", "progress_done", "progress_total", "progress_what", "result",
+             "error", "host", "dpu", "log_file", "started", "finished"),
     owner="Job",
     role="system",
     doc="target-processing jobs: state, plan, progress and result",
