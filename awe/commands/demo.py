@@ -143,6 +143,6 @@ def run(args: argparse.Namespace) -> int:
     print(f"   raw files            {home}/raw")
     print(f"   white-light image    {summary['white_light_png']}")
     print(f"   summary              {path}")
-    print(f"Look around: AWE_HOME={home} awe   (then e.g. DataCube.get({summary['reference_cube']:#x})"
-          ".lineage())")
+    cube = summary["reference_cube"]
+    print(f"Look around: AWE_HOME={home} awe   (then print(DataCube.get({cube:#x}).lineage()))")
     return 0
