@@ -31,8 +31,8 @@ LISTEN_TIMEOUT = 60.0
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """``--dir D`` and ``--federated``."""
     parser.add_argument("--dir", type=Path, metavar="D",
-                        help="directory of the demo's database, store and files (default: a "
-                             "new ./awe-demo-<time>/; an existing one is reused)")
+                        help="directory for the demo's database, store and files, new or "
+                             "without a demo in it (default: a new ./awe-demo-<time>/)")
     parser.add_argument("--federated", action="store_true",
                         help="two data servers and a DPU daemon as processes on loopback")
 
@@ -119,6 +119,9 @@ def run(args: argparse.Namespace) -> int:
     """Run the story, print it, and write ``summary.json`` into the demo's directory."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
     home = (args.dir or Path.cwd() / f"awe-demo-{stamp}").expanduser().resolve()
+    if (home / "awe.sqlite").exists():
+        raise ConfigError(f"awe demo --dir {home}: it already holds a demo's database; the "
+                          "story starts from an empty directory, choose a new one")
     home.mkdir(parents=True, exist_ok=True)
     _fresh_environment(home)
     print(f"MUSE-WISE demo in {home}"

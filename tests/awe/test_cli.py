@@ -64,22 +64,6 @@ def test_script_runs_in_the_prompt_namespace(tmp_path):
     assert result.stdout.strip() == "tester ['a', 'b']"
 
 
-def test_demo_runs_the_story_and_can_run_again(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("AWE_HOME", os.environ["AWE_HOME"])  # demo --dir changes it
-    assert main(["demo", "--dir", str(tmp_path / "demo")]) == 0
-    out = capsys.readouterr().out
-    assert "5 BIAS and 5 FLAT,LAMP files" in out
-    assert "by byte range at offset" in out and "matches the file" in out
-    ron_lines = [line for line in out.splitlines() if " RON " in line]
-    assert len(ron_lines) == 4
-    for line in ron_lines:
-        found = re.findall(r"RON ([0-9.]+) e- \(truth ([0-9.]+)", line)[0]
-        measured, truth = (float(word) for word in found)
-        assert abs(measured - truth) < 0.05 * truth
-    assert re.search(r"stored \d+ product files, e.g. MASTER_BIAS-01\.[0-9a-f]{16}\.fits", out)
-    assert main(["demo", "--dir", str(tmp_path / "demo")]) == 0
-
-
 def test_version():
     result = run_awe("--version")
     assert result.returncode == 0
