@@ -109,7 +109,8 @@ def product_header(raw_primary: fits.Header, *, catg: str, recipe: str,
     """The primary header of a product.
 
     ``raw`` and ``calibrations`` are ``(file name, category)`` pairs; ``keywords`` are QC and
-    DRS values keyed without ``ESO `` (``'QC BIAS MASTER1 RON'``); a per-IFU product passes
+    DRS values keyed without ``ESO `` (``'QC BIAS MASTER1 RON'``), each a value or a
+    ``(value, comment)`` pair; a per-IFU product passes
     ``ifu`` and the raw ``chip`` header.
     """
     skip = _STRUCTURAL | {"DATE", "COMMENT", "HISTORY"}
@@ -141,7 +142,10 @@ def product_header(raw_primary: fits.Header, *, catg: str, recipe: str,
         pro.append((f"PRO REC1 PARAM{number} VALUE", format_value(value), ""))
     pro.append(("PRO DATANCOM", ncombined, "Number of combined frames"))
     cards.extend(_card(hierarch(key), value, comment) for key, value, comment in pro)
-    cards.extend(fits.Card(hierarch(key), value) for key, value in (keywords or {}).items())
+    for key, value in (keywords or {}).items():
+        # a (value, comment) pair carries ESO's comment ("[unit] what it is")
+        cards.append(_card(hierarch(key), *value) if isinstance(value, tuple)
+                     else fits.Card(hierarch(key), value))
     return fits.Header(cards)
 
 

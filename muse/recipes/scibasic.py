@@ -13,10 +13,19 @@ Per exposure and IFU, with the parameters of :data:`~muse.recipes.params.SCIBASI
    MUSE-FORMATS §2 says, with ``ESO DRS MUSE PIXTABLE EXP1 IFUnn SLICEmm XOFFSET`` the
    slice's first 0-based column; with ``crop`` only 4750–9350 Å is kept.
 
+Dividing by the MASTER_FLAT also divides by the lamp's spectrum (and, the master being
+normalised by its mean, scales each IFU by its lamp level). So the flat's spectrum goes with the
+data: the mean of the good MASTER_FLAT pixels at least :data:`EDGE_MARGIN` inside the traced
+edges, in bins of two CCD rows' worth of wavelength, the
+``PIXTABLE_FLAT_FIELD`` table (``lambda``, ``data``; ESO's extension), and the level the master
+was divided by, ``ESO DRS MUSE FLAT FLUX LAMP`` (``QC FLAT MASTER MEAN``; 1 for a master in
+count). ``muse_scipost`` multiplies the lamp back in (see :mod:`muse.recipes.scipost`).
+
 The product ``PIXTABLE_OBJECT_kkkk-NN.fits`` (exposure k, IFU NN) has one N × 1 IMAGE
 extension per column (``xpos``, ``ypos`` in pix, ``lambda`` in Angstrom, ``data`` in count,
-``dq``, ``stat`` in count**2, ``origin``) and the ``ESO DRS MUSE PIXTABLE`` state keywords
-(``TYPE = 'GEOFULL'``, ``LIMITS``, ``EXP1 FIRST/LAST``); QC ``SCIBASIC NSATURATED``.
+``dq``, ``stat`` in count**2, ``origin``), then ``PIXTABLE_FLAT_FIELD``, and the ``ESO DRS MUSE
+PIXTABLE`` state keywords (``TYPE = 'GEOFULL'``, ``LIMITS``, ``EXP1 FIRST/LAST``); QC
+``SCIBASIC NSATURATED``.
 Not supported yet: STD/SKY/ASTROMETRY inputs, ILLUM and TWILIGHT_CUBE corrections, the
 ``*_RED`` images, ``SCIBASIC LAMBDA SHIFT`` (sky-line check) and merged inputs of the raw data.
 """
@@ -44,6 +53,7 @@ from muse.recipes.frames import (
     read_image_product,
 )
 from muse.recipes.params import SCIBASIC_PARAMETERS, ParameterValue, resolve
+from muse.recipes.pixtable import FLAT_FIELD_EXTNAME, FLAT_LEVEL_KEY
 from muse.recipes.preview import write_preview
 from muse.recipes.products import RecipeResult, product_header, product_name, write_hdus
 from muse.recipes.runner import IfuOutput, Progress, run_recipe, select_ifus
@@ -57,6 +67,7 @@ RECIPE = "muse_scibasic"
 CATG = "PIXTABLE_OBJECT"
 RAW_CATG = "OBJECT"
 CALIBRATIONS = ("MASTER_BIAS", "MASTER_FLAT", "TRACE_TABLE", "WAVECAL_TABLE", "GEOMETRY_TABLE")
+EDGE_MARGIN = 2.0  # CCD pixels inside the traced edges for the flat's lamp level
 COLUMNS = (("xpos", "pix"), ("ypos", "pix"), ("lambda", "Angstrom"), ("data", "count"),
            ("dq", None), ("stat", "count**2"), ("origin", None))
 
@@ -90,6 +101,33 @@ def _geometry_rows(path: Path, ifu: int) -> dict[int, tuple[float, float, float,
     if len(rows) != 48:
         raise RecipeError(f"{path}: SubField {ifu}: expected 48 slices, found {len(rows)}")
     return rows
+
+
+def _flat_level(flat) -> float:
+    """What the MASTER_FLAT was divided by: its mean in count (``QC FLAT MASTER MEAN``)."""
+    if str(flat.header.get("BUNIT", "")).strip() == "count":
+        return 1.0
+    level = flat.header.get("HIERARCH ESO QC FLAT MASTER MEAN")
+    if isinstance(level, bool) or not isinstance(level, int | float) or not level > 0:
+        raise RecipeError(f"{flat.path}: keyword 'ESO QC FLAT MASTER MEAN': expected the "
+                          f"positive level the master flat was normalised by, found {level!r}")
+    return float(level)
+
+
+def _flat_spectrum(wavelength: np.ndarray, values: np.ndarray, step: float,
+                   where: Path) -> fits.BinTableHDU:
+    """The ``PIXTABLE_FLAT_FIELD`` table: mean flat value per ``step``-wide wavelength bin."""
+    low = float(wavelength.min())
+    bins = ((wavelength - low) / step).astype(np.int64)
+    counts = np.bincount(bins)
+    sums = np.bincount(bins, weights=values)
+    filled = counts > 0
+    if np.count_nonzero(filled) < 2:
+        raise RecipeError(f"{where}: fewer than 2 wavelength bins with good flat-field pixels")
+    centres = low + step * (np.flatnonzero(filled) + 0.5)
+    return fits.BinTableHDU.from_columns([
+        fits.Column("lambda", "D", unit="Angstrom", array=centres),
+        fits.Column("data", "D", array=sums[filled] / counts[filled])], name=FLAT_FIELD_EXTNAME)
 
 
 @dataclass(frozen=True)
@@ -138,6 +176,8 @@ def _pixtable_ifu(task: ScibasicTask) -> IfuOutput:
     traces = read_trace_table(task.calibrations["TRACE_TABLE"], ifu)
     solutions = read_wavecal_table(task.calibrations["WAVECAL_TABLE"], ifu)
     placements = _geometry_rows(task.calibrations["GEOMETRY_TABLE"], ifu)
+    flat_level = _flat_level(flat)
+    flat_table = None
     qc: dict[str, float | int] = {}
     rows_written = []
     for number, (location, catg) in enumerate(zip(task.raw, task.products, strict=True),
@@ -146,7 +186,10 @@ def _pixtable_ifu(task: ScibasicTask) -> IfuOutput:
         ny, nx = data.shape
         y = np.arange(1, ny + 1, dtype=np.float64)[:, None]
         columns: dict[str, list[np.ndarray]] = {name: [] for name, _ in COLUMNS}
-        keywords: dict[str, object] = {}
+        flat_values: list[np.ndarray] = []
+        keywords: dict[str, object] = {FLAT_LEVEL_KEY: (
+            flat_level, "[count] level the master flat was divided by")}
+        dispersion = 0.0
         for trace in traces:
             if trace.slice_no not in solutions:
                 raise RecipeError(f"{task.calibrations['WAVECAL_TABLE']}: slice "
@@ -159,6 +202,9 @@ def _pixtable_ifu(task: ScibasicTask) -> IfuOutput:
             xx, yy = np.broadcast_arrays(x, y)
             wavelength = evaluate_solution(solutions[trace.slice_no],
                                            xx - trace.x("centre", yy), yy)
+            ends = evaluate_solution(solutions[trace.slice_no], np.zeros(2),
+                                     np.array([1.0, float(ny)]))
+            dispersion = max(dispersion, abs(float(ends[1] - ends[0])) / max(ny - 1, 1))
             if task.params["crop"]:
                 inside &= (wavelength >= CUBE_LAMBDA_MIN) & (wavelength <= CUBE_LAMBDA_MAX)
             centre_x, centre_y, length, angle = placements[trace.slice_no]
@@ -174,9 +220,19 @@ def _pixtable_ifu(task: ScibasicTask) -> IfuOutput:
             columns["data"].append(data[rows, cols])
             columns["dq"].append(dq[rows, cols])
             columns["stat"].append(stat[rows, cols])
+            if flat_table is None:
+                # the lamp's level: pixels the slice's blurred edges do not dim
+                core = (inside & (xx >= left + EDGE_MARGIN) & (xx <= right - EDGE_MARGIN))[inside]
+                flat_values.append(np.where(core, flat.data[rows, cols], np.float32(np.nan)))
             columns["origin"].append(trace.slice_no | (ifu << 6) | ((rows + 1) << 11)
                                      | ((cols - xoffset + 1) << 24))
         arrays = {name: np.concatenate(parts) for name, parts in columns.items()}
+        if flat_table is None:
+            values = np.concatenate(flat_values)
+            good = (arrays["dq"] == 0) & (values > 0)  # NaN (near an edge) is not > 0
+            flat_table = _flat_spectrum(arrays["lambda"][good], values[good].astype(np.float64),
+                                        2.0 * dispersion, flat.path)
+            del values, good, flat_values
         total = arrays["data"].size
         for axis, name in (("X", "xpos"), ("Y", "ypos"), ("LAMBDA", "lambda")):
             keywords[f"DRS MUSE PIXTABLE LIMITS {axis} LOW"] = float(arrays[name].min())
@@ -198,6 +254,7 @@ def _pixtable_ifu(task: ScibasicTask) -> IfuOutput:
             if unit:
                 hdu.header["BUNIT"] = (unit, "Physical unit of the column")
             hdus.append(hdu)
+        hdus.append(flat_table)
         write_hdus(task.products[catg], header, hdus)
         if number == 1:
             write_preview(task.preview, data, dq=dq)

@@ -135,10 +135,6 @@ def _star_image(cube, light):
     return white, expected, near, true
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "star-1 in 6000-6250 A: 1 of 201 aperture spaxels empty (column 24, row 191); the "
-    "others sum to 0.674 of the truth; the sky (25 in the truth) comes out 14.4: the whole "
-    "chain's flux scale is ~0.6"))
 def test_point_source_flux(cube, light):
     """A star's continuum flux density within 2 % of the truth (aperture of 4.7 PSF sigmas)."""
     white, _, near, true = _star_image(cube, light)
@@ -148,8 +144,6 @@ def test_point_source_flux(cube, light):
     assert abs(ratio - 1) < 0.02, f"{STAR} flux / truth = {ratio:.4f}"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "star-1 lies 0.513 spaxel from the truth: +0.51 along x (columns), -0.03 along y"))
 def test_point_source_position(cube, light):
     """A star's centre (a Gaussian fit) within 0.25 spaxel of the truth."""
     white, expected, near, _ = _star_image(cube, light)
@@ -194,9 +188,6 @@ def test_emission_line_centroid(science_chain, cube, light):
                                f"{ccd_px:+.4f} CCD px")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUNIT '10**(-20)*erg/s/cm**2/Angstrom' (ESO's string) has several slashes: astropy "
-    "raises UnitsWarning, mpdaf MpdafUnitsWarning"))
 def test_cube_opens_without_warnings(science_chain):
     """DATACUBE_FINAL with mpdaf and astropy: no warning."""
     with warnings.catch_warnings():

@@ -33,8 +33,8 @@ def test_pixtable_layout(pixtable, fitsverify):
     fitsverify(path)
     with fits.open(path) as hdul:
         assert [hdu.name for hdu in hdul[1:]] == ["XPOS", "YPOS", "LAMBDA", "DATA", "DQ", "STAT",
-                                                 "ORIGIN"]
-        assert {hdu.data.shape[1] for hdu in hdul[1:]} == {1}
+                                                 "ORIGIN", "PIXTABLE_FLAT_FIELD"]
+        assert {hdu.data.shape[1] for hdu in hdul[1:8]} == {1}
         header = hdul[0].header
         assert header["HIERARCH ESO PRO CATG"] == "PIXTABLE_OBJECT"
         assert header["HIERARCH ESO DRS MUSE PIXTABLE TYPE"] == "GEOFULL"
@@ -94,3 +94,18 @@ def test_missing_calibration_is_refused(pixtable, small_night, tmp_path):
         make_pixtable(small_night.object_files, {**calibrations, "WAVECAL_TABLE": []},
                       out_dir=tmp_path, ifus=[IFU])
     assert not list(tmp_path.iterdir())
+
+
+def test_the_flat_fields_lamp_goes_with_the_data(pixtable, small_night):
+    """PIXTABLE_FLAT_FIELD follows the true lamp spectrum; the level is the flat's mean."""
+    _, path, calibrations = pixtable
+    lamp = small_night.load_truth().model.lamp
+    with fits.open(path) as hdul:
+        table = hdul["PIXTABLE_FLAT_FIELD"].data
+        level = hdul[0].header["HIERARCH ESO DRS MUSE FLAT FLUX LAMP"]
+    assert level == fits.getheader(calibrations["MASTER_FLAT"][0])[
+        "HIERARCH ESO QC FLAT MASTER MEAN"]
+    assert np.all(np.diff(table["lambda"]) > 0)
+    # the lamp's shape to 1 % (the flat's pixels scatter around it by their response)
+    ratio = table["data"] / lamp.spectrum(table["lambda"])
+    assert np.std(ratio) / np.mean(ratio) < 0.01
