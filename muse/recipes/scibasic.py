@@ -5,7 +5,7 @@ Per exposure and IFU, with the parameters of :data:`~muse.recipes.params.SCIBASI
 1. the raw chip is overscan-corrected, trimmed, bias-subtracted and converted to counts as in
    ``muse_flat`` (STAT: ``STAT(bias) + (RON/GAIN)² + data/GAIN``, in count²); raw values
    above 65500 are flagged saturated; DQ carries the MASTER_BIAS and MASTER_FLAT flags;
-2. it is divided by the MASTER_FLAT (STAT: ``(stat + data² · STAT(flat)) / flat²``);
+2. it is divided by the MASTER_FLAT (of the same ``INS.MODE`` and read-out setup; STAT: ``(stat + data² · STAT(flat)) / flat²``);
 3. every pixel whose centre lies between the traced edges of a slice becomes a row:
    ``lambda`` from the WAVECAL_TABLE (x relative to the traced centre, as
    :mod:`muse.recipes.wavecal` fits it), ``xpos``/``ypos`` from the GEOMETRY_TABLE (the slice's
@@ -51,6 +51,7 @@ from muse.recipes.frames import (
     index_inputs,
     open_fits,
     read_image_product,
+    require,
 )
 from muse.recipes.params import SCIBASIC_PARAMETERS, ParameterValue, resolve
 from muse.recipes.pixtable import FLAT_FIELD_EXTNAME, FLAT_LEVEL_KEY
@@ -146,6 +147,13 @@ class ScibasicTask:
 def _reduce(task: ScibasicTask, location: ChipLocation, bias, flat):
     chip = location.open()
     check_same_setup([(chip.where, chip.header), (bias.where, bias.header)])
+    check_same_setup([(chip.where, chip.header), (flat.where, flat.header)])
+    # muse.oca: the MASTER_FLAT also matches the instrument mode
+    mode = require(chip.header, "ESO INS MODE", str, chip.where)
+    flat_mode = require(flat.header, "ESO INS MODE", str, flat.where)
+    if flat_mode != mode:
+        raise RecipeError(f"{flat.where}: keyword 'ESO INS MODE': expected {mode!r} as in "
+                          f"{chip.where}, found {flat_mode!r}")
     detector = chip.detector
     data = np.empty((detector.trimmed_ny, detector.trimmed_nx), dtype=np.float32)
     loaded = load_trimmed(chip, task.params, data, nthreads=task.nthreads)

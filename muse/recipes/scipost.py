@@ -4,7 +4,8 @@ With the parameters of ESO's ``muse_scipost`` that matter for one exposure
 (:data:`SCIPOST_PARAMETERS`; defaults are ESO's, ``skymethod`` the on-line ``none``):
 
 1. the pixel tables are checked together: one exposure (same ``DATE-OBS``, not combined),
-   one setup (same ``INS.MODE``), every IFU 1–24 exactly once, positions in ``pix``;
+   one setup (same ``INS.MODE`` and ``DET.READ.CURID``), every IFU 1–24 exactly once,
+   positions in ``pix``;
 2. each table is mapped and indexed by wavelength slab (:mod:`muse.recipes.cube`);
    tables made by ``muse_scibasic`` carry the flat field's lamp spectrum
    (``PIXTABLE_FLAT_FIELD``, the mean flat value per wavelength bin) and the level their
@@ -147,7 +148,8 @@ def _pixfrac(text: str) -> tuple[float, float, float]:
 
 def _check_exposure(tables: Sequence[PixTable]) -> None:
     first = tables[0]
-    reference = {key: first.header.get(key) for key in ("DATE-OBS", "HIERARCH ESO INS MODE")}
+    reference = {key: first.header.get(key) for key in ("DATE-OBS", "HIERARCH ESO INS MODE",
+                                                         "HIERARCH ESO DET READ CURID")}
     if reference["DATE-OBS"] is None:
         raise RecipeError(f"{first.path}: keyword 'DATE-OBS' is missing")
     by_ifu: dict[int, PixTable] = {}

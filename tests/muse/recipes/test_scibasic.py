@@ -109,3 +109,20 @@ def test_the_flat_fields_lamp_goes_with_the_data(pixtable, small_night):
     # the lamp's shape to 1 % (the flat's pixels scatter around it by their response)
     ratio = table["data"] / lamp.spectrum(table["lambda"])
     assert np.std(ratio) / np.mean(ratio) < 0.01
+
+
+@pytest.mark.parametrize(("keyword", "value"), [("HIERARCH ESO INS MODE", "WFM-AO-N"),
+                                                ("HIERARCH ESO DET READ CURID", 2)])
+def test_a_master_flat_of_another_setup_is_refused(pixtable, small_night, tmp_path, keyword,
+                                                   value):
+    _, _, calibrations = pixtable
+    flat = tmp_path / "MASTER_FLAT-05.fits"
+    with fits.open(calibrations["MASTER_FLAT"][0]) as hdul:
+        hdul[0].header[keyword] = value
+        hdul.writeto(flat)
+    out = tmp_path / "out"
+    short = keyword.removeprefix("HIERARCH ")
+    with pytest.raises(RecipeError, match=f"{flat}\\[CHAN05\\]: keyword '{short}': expected "):
+        make_pixtable(small_night.object_files, {**calibrations, "MASTER_FLAT": [flat]},
+                      out_dir=out, ifus=[IFU])
+    assert not out.exists() or not list(out.iterdir())

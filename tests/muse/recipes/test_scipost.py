@@ -374,16 +374,21 @@ def test_simple_sky_subtraction(inputs, tmp_path):
     assert np.nanmean(spectrum) == pytest.approx(CONTINUUM, rel=0.05)
 
 
-def copy_with(path: Path, target: Path, changes: dict[str, object] | None = None) -> Path:
+def copy_with(path: Path, target: Path, changes: dict[str, object] | None = None, *,
+              flat_field: bool = False) -> Path:
     with fits.open(path) as hdul:
         for key, value in (changes or {}).items():
             hdul[0].header[key] = value
+        if flat_field:
+            hdul.append(fits.BinTableHDU.from_columns(
+                [fits.Column("lambda", "D", array=[4000.0, 10000.0]),
+                 fits.Column("data", "D", array=[1.0, 1.0])], name="PIXTABLE_FLAT_FIELD"))
         hdul.writeto(target)
     return target
 
 
-@pytest.mark.parametrize("case", ["date", "mode", "missing", "duplicate", "combined",
-                                  "filter", "pixfrac"])
+@pytest.mark.parametrize("case", ["date", "mode", "curid", "missing", "duplicate", "combined",
+                                  "filter", "pixfrac", "lamp"])
 def test_bad_inputs_are_refused_without_products(inputs, tmp_path, case):
     out = tmp_path / "out"
     paths = list(inputs.pixtables)
@@ -396,6 +401,16 @@ def test_bad_inputs_are_refused_without_products(inputs, tmp_path, case):
         paths[9] = copy_with(paths[9], tmp_path / paths[9].name,
                              {"HIERARCH ESO INS MODE": "WFM-AO-N"})
         expected = f"{paths[9]}: keyword 'ESO INS MODE'"
+    elif case == "curid":
+        paths[11] = copy_with(paths[11], tmp_path / paths[11].name,
+                              {"HIERARCH ESO DET READ CURID": 2})
+        expected = f"{paths[11]}: keyword 'ESO DET READ CURID'"
+    elif case == "lamp":
+        # one table of another kind: with the flat field's lamp spectrum, the others without
+        paths[3] = copy_with(paths[3], tmp_path / paths[3].name,
+                             {"HIERARCH ESO DRS MUSE FLAT FLUX LAMP": 1000.0},
+                             flat_field=True)
+        expected = f"{paths[0]}: no PIXTABLE_FLAT_FIELD extension, but {paths[3].name} has one"
     elif case == "missing":
         del paths[16]
         expected = "missing IFU 17"
