@@ -5,7 +5,8 @@ Per exposure and IFU, with the parameters of :data:`~muse.recipes.params.SCIBASI
 1. the raw chip is overscan-corrected, trimmed, bias-subtracted and converted to counts as in
    ``muse_flat`` (STAT: ``STAT(bias) + (RON/GAIN)² + data/GAIN``, in count²); raw values
    above 65500 are flagged saturated; DQ carries the MASTER_BIAS and MASTER_FLAT flags;
-2. it is divided by the MASTER_FLAT (of the same ``INS.MODE`` and read-out setup; STAT: ``(stat + data² · STAT(flat)) / flat²``);
+2. it is divided by the MASTER_FLAT (of the same ``INS.MODE`` and read-out setup; STAT:
+   ``(stat + data² · STAT(flat)) / flat²``);
 3. every pixel whose centre lies between the traced edges of a slice becomes a row:
    ``lambda`` from the WAVECAL_TABLE (x relative to the traced centre, as
    :mod:`muse.recipes.wavecal` fits it), ``xpos``/``ypos`` from the GEOMETRY_TABLE (the slice's
