@@ -266,7 +266,9 @@ def _pixtable_ifu(task: ScibasicTask) -> IfuOutput:
         hdus.append(flat_table)
         write_hdus(task.products[catg], header, hdus)
         if number == 1:
-            write_preview(task.preview, data, dq=dq)
+            write_preview(task.preview, data, dq=dq, unit="count",
+                          title=f"{CATG} {extname(ifu)}, exposure "
+                                f"{chip.header.primary.get('DATE-OBS', '')} (flat-fielded)")
         rows_written.append(total)
     return IfuOutput(ifu=ifu, qc=qc, attributes={
         "raw_files": [location.path.name for location in task.raw],

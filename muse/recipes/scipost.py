@@ -281,10 +281,9 @@ def _extension_header(name: str, unit: str, wcs: list[tuple[str, object, str]]
 
 
 def _qc_card(key: str, value: object, comment: str) -> fits.Card:
-    bare = fits.Card(hierarch(key), value)
-    if len(bare.image.rstrip()) + 3 + len(comment) <= 80:
-        return fits.Card(hierarch(key), value, comment)
-    return bare
+    # cut to what the 80 characters leave, as ESO's pipeline does (astropy would warn)
+    room = 80 - len(fits.Card(hierarch(key), value).image.rstrip()) - 3
+    return fits.Card(hierarch(key), value, comment[:max(room, 0)])
 
 
 def make_scipost(pixtables: Iterable[Path | str], *, extinct_table: Path | str | None = None,

@@ -223,3 +223,45 @@ def test_products_pass_fitsverify(science_chain, fitsverify):
     fitsverify(science_chain.cube)
     fitsverify(science_chain.pixtables[1])
     fitsverify(science_chain.scipost.products["IMAGE_FOV white"])
+
+
+def _products(science_chain) -> list:
+    """One IFU's products of every per-IFU step, and the exposure's cube and image."""
+    return [science_chain.master_bias[1], science_chain.master_flat[1],
+            science_chain.trace_table[1], science_chain.pixtables[1], science_chain.cube,
+            science_chain.scipost.products["IMAGE_FOV white"]]
+
+
+def test_products_carry_what_eso_writes(science_chain):
+    """EXTNAME on every extension, BUNIT on pixel values, PRO REC1 DRS/PIPE ID, QC comments."""
+    for path in _products(science_chain):
+        with fits.open(path) as hdus:
+            header = hdus[0].header
+            assert header["HIERARCH ESO PRO REC1 DRS ID"].startswith("astropy-"), path.name
+            assert header["HIERARCH ESO PRO REC1 PIPE ID"].startswith("muse-wise/"), path.name
+            qc = [card for card in header.cards if card.keyword.startswith("ESO QC ")]
+            assert qc, path.name
+            blank = [card.keyword for card in qc if not card.comment]
+            assert not blank, f"{path.name}: QC without a comment: {blank[:5]}"
+            for hdu in hdus[1:]:
+                assert hdu.header.get("EXTNAME"), f"{path.name}: extension without EXTNAME"
+                if hdu.is_image and hdu.name not in ("DQ", "ORIGIN"):
+                    assert "BUNIT" in hdu.header, f"{path.name}[{hdu.name}]: no BUNIT"
+    bias = fits.getheader(science_chain.master_bias[1])
+    # cut to the 80 characters as ESO's pipeline cuts them
+    assert bias.comments["HIERARCH ESO QC BIAS MASTER1 MEDIAN"].startswith("[adu] Median value")
+
+
+def test_image_products_open_in_mpdaf_without_warnings(science_chain):
+    """MASTER_BIAS, MASTER_FLAT and IMAGE_FOV as mpdaf Images: no warning, units read."""
+    from mpdaf.obj import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for path, unit in ((science_chain.master_bias[1], "adu"),
+                           (science_chain.master_flat[1], ""),
+                           (science_chain.scipost.products["IMAGE_FOV white"], None)):
+            image = Image(str(path))
+            assert image.shape == fits.getdata(path, "DATA").shape
+            if unit is not None:
+                assert image.unit == Unit(unit)
