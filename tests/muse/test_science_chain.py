@@ -24,7 +24,9 @@ from muse.instrument.light import LightSources
 from muse.instrument.science import PSF_FWHM_SPAXELS, SPEED_OF_LIGHT
 from muse.recipes.arclines import evaluate_solution
 
-pytestmark = pytest.mark.slow
+# the session's chain (about 4 minutes alone) runs in the first test's setup, which the
+# default 600-s timeout also covers: on a loaded machine the chain takes longer
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 STAR = "star-1"
 CONTINUUM_BAND = (6000.0, 6250.0)  # no sky or galaxy line within
