@@ -69,6 +69,7 @@ RECIPE = "muse_scibasic"
 CATG = "PIXTABLE_OBJECT"
 RAW_CATG = "OBJECT"
 CALIBRATIONS = ("MASTER_BIAS", "MASTER_FLAT", "TRACE_TABLE", "WAVECAL_TABLE", "GEOMETRY_TABLE")
+FLAT_MIN = 1e-4  # MASTER_FLAT values at or below are outside the illuminated area
 EDGE_MARGIN = 2.0  # CCD pixels inside the traced edges for the flat's lamp level
 COLUMNS = (("xpos", "pix"), ("ypos", "pix"), ("lambda", "Angstrom"), ("data", "count"),
            ("dq", None), ("stat", "count**2"), ("origin", None))
@@ -170,11 +171,18 @@ def _reduce(task: ScibasicTask, location: ChipLocation, bias, flat):
         stat[window] = (np.maximum(data[window], 0) / gain + bias.stat[window]
                         + ron_adu**2) * gain**2
         data[window] *= gain
-    good = flat.data > 0
+    # a flat this close to 0 saw no light (its square would overflow float32)
+    good = flat.data > FLAT_MIN
     dq[~good] |= OUTSIDE_RANGE
-    safe = np.where(good, flat.data, 1.0)
+    safe = np.where(good, flat.data, np.float32(1.0))
     data /= safe
-    stat = (stat + data**2 * flat.stat) / safe**2
+    # STAT = (stat + data² STAT(flat)) / flat², in place: full-size frames are 67 MB each
+    np.square(safe, out=safe)
+    variance = np.square(data)
+    variance *= flat.stat
+    stat += variance
+    del variance
+    stat /= safe
     return chip, data, stat, dq, loaded.nsaturated
 
 
