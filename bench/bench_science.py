@@ -1,61 +1,72 @@
-"""Science processing at full size: muse_scipost on one exposure of 24 pixel tables.
+"""Science processing at full size: one OBJECT exposure through muse_scibasic and muse_scipost.
 
 Measures, in one run:
 
-1. the writing of one full-size exposure of synthetic PIXTABLE_OBJECT (24 IFUs × 48 slices
-   × 77 pixels × 3681 CCD rows cropped to 4750–9350 Å = 13.6 M rows per IFU, ≈ 380 MB each,
-   ≈ 9.1 GB in all): a field of point sources with a continuum and an emission line on a
-   sky, through a known response and extinction;
-2. the floor: reading every pixel table once, sequentially (the files are in the page
-   cache after writing, as after scibasic), measured now;
-3. ``make_scipost`` (defaults: drizzle, no sky, white image) in a child process with
-   ``OMP_NUM_THREADS`` threads (default 2): wall time and peak RSS against the goals
-   (≤ 120 s, ≤ 4 GB), and its CPU time (user + system), which the load does not inflate.
+1. the preparation (not a goal): a full-size simulated night (3 BIAS, 3 FLAT, 3 ARC, 1 OBJECT;
+   4224 × 4240 × 24 IFUs each) and its calibrations made by the recipes (MASTER_BIAS,
+   MASTER_FLAT + TRACE_TABLE, WAVECAL_TABLE), or those of an earlier ``--keep`` run
+   (``--night DIR``);
+2. the floors, measured now: reading the raw OBJECT file once, and later the 24 pixel tables
+   once (sequential reads; the files are in the page cache, as after simulating/writing);
+3. ``make_pixtable`` (24 IFUs, ``--processes`` worker processes, default 2, as many OpenMP
+   threads as cores left) in a child process: wall time and peak RSS of the process tree
+   (the sum over the child and its workers, sampled every 50 ms with psutil) against the
+   goals (≤ 60 s, ≤ 4 GB), and its CPU time (user + system);
+4. ``make_scipost`` on the 24 pixel tables (defaults: drizzle, no sky, the static response
+   and extinction, white image) in a child with ``--threads`` OpenMP threads (default 2): the
+   same figures against the goals (≤ 120 s, ≤ 4 GB).
 
-The machine's load (``uptime``) is printed before and after: the figures are only as quiet
-as the machine. The files are deleted afterwards unless ``--keep``; ``--tables DIR`` reuses
-tables kept by an earlier run.
+The machine's load is printed before and after: the figures are only as quiet as the
+machine. Files go to ``bench/out`` and are deleted afterwards unless ``--keep``.
 
-Usage: python bench/bench_science.py [--threads N] [--tables DIR] [--keep]
+Usage: python bench/bench_science.py [--processes N] [--threads N] [--night DIR] [--keep]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
-import numpy as np
-from astropy.io import fits
+import psutil
 
-GOAL_WALL = 120.0
-GOAL_RSS_GB = 4.0
-N_IFUS, SLICES, WIDTH, ROWS = 24, 48, 77, 3681
-FIRST_LAMBDA, DISPERSION = 4750.0, 1.25
-EXPTIME, AIRMASS = 600.0, 1.2
-RESPONSE = 2.5 * np.log10(1e18)
+GOALS = {"scibasic": (60.0, 4.0), "scipost": (120.0, 4.0)}
+NIGHT = date(2016, 3, 14)
+COUNTS = {"BIAS": 3, "FLAT": 3, "ARC": 3, "OBJECT": 1}
 
-RECIPE_SCRIPT = """
+SCIBASIC_SCRIPT = """
+import sys, time
+from pathlib import Path
+from muse.recipes.scibasic import make_pixtable
+night, out, processes = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+def files(catg):
+    return sorted((night / "calibrations").glob(f"{catg}-*.fits"))
+calibrations = {catg: files(catg) for catg in
+                ("MASTER_BIAS", "MASTER_FLAT", "TRACE_TABLE", "WAVECAL_TABLE")}
+calibrations["GEOMETRY_TABLE"] = [Path(sys.argv[4])]
+start = time.perf_counter()
+result = make_pixtable([Path(sys.argv[5])], calibrations, {"nifu": -1}, out,
+                       processes=processes)
+rows = sum(sum(unit.attributes["rows"]) for unit in result.units.values())
+print(f"    recipe {time.perf_counter() - start:.1f} s, {len(result.units)} IFUs, "
+      f"{rows / 1e6:.1f} M rows", flush=True)
+"""
+
+SCIPOST_SCRIPT = """
 import sys, time
 from pathlib import Path
 from muse.recipes.scipost import make_scipost
-directory = Path(sys.argv[1])
+tables, out = Path(sys.argv[1]), Path(sys.argv[2])
 start = time.perf_counter()
-shown = [0.0]
-def progress(done, total, what):
-    if time.perf_counter() - shown[0] > 15 or done == total:
-        shown[0] = time.perf_counter()
-        print(f"    {time.perf_counter() - start:5.0f} s: {done}/{total} {what}", flush=True)
-result = make_scipost(sorted(directory.glob("PIXTABLE_OBJECT_0001-*.fits")),
-                      std_response=directory / "STD_RESPONSE.fits",
-                      extinct_table=directory / "EXTINCT_TABLE.fits", out_dir=sys.argv[2],
-                      progress=progress)
+result = make_scipost(sorted(tables.glob("PIXTABLE_OBJECT_0001-*.fits")),
+                      std_response=Path(sys.argv[3]), extinct_table=Path(sys.argv[4]),
+                      out_dir=out)
 print(f"    recipe {time.perf_counter() - start:.1f} s, cube {result.attributes['shape']}, "
       f"{result.attributes['empty_voxels']} empty voxels, QC SCIPOST NDET "
       f"{result.qc['SCIPOST NDET']}", flush=True)
@@ -63,122 +74,128 @@ print(f"    recipe {time.perf_counter() - start:.1f} s, cube {result.attributes[
 
 
 def load() -> str:
-    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    """The load averages and the core count, for reading the figures."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
 
 
-def write_exposure(directory: Path) -> float:
-    """Write the 24 pixel tables and the response and extinction tables; return seconds."""
-    from muse.recipes.pixtable import encode_origin, write_pixtable
+def prepare(directory: Path) -> None:
+    """Simulate the full-size night and make its calibrations into ``directory``."""
+    from muse.instrument import simulate_night
+    from muse.layout import FULL
+    from muse.recipes.bias import make_master_bias
+    from muse.recipes.flat import make_master_flat
+    from muse.recipes.wavecal import make_wavecal
 
     start = time.perf_counter()
-    rng = np.random.default_rng(2026)
-    stars = rng.uniform((10, 10), (4 * WIDTH - 10, N_IFUS * 12 - 10), size=(40, 2))
-    fluxes = rng.uniform(200.0, 5000.0, size=40)
-    slice_no, ccd_y, xs = (a.ravel() for a in np.meshgrid(
-        np.arange(1, SLICES + 1, dtype=np.int32), np.arange(ROWS, dtype=np.int32),
-        np.arange(WIDTH, dtype=np.int32), indexing="ij"))
-    x = ((slice_no - 1) // 12 * WIDTH + xs).astype(np.float32)
-    row = ((slice_no - 1) % 12).astype(np.float32)
-    to_counts = np.float32(1e-20 * EXPTIME * DISPERSION * 10 ** (0.4 * (RESPONSE - 0.1
-                                                                        * AIRMASS)))
-    for ifu in range(1, N_IFUS + 1):
-        y = row + np.float32((ifu - 1) * 12)
-        lam = (FIRST_LAMBDA + DISPERSION * ccd_y + 0.3 * np.sin(slice_no + ifu)).astype(
-            np.float32)
-        flux = np.full(x.size, 30.0, dtype=np.float32)
-        sky_line = 400.0 * np.exp(-0.5 * ((lam - 5577.3) / 1.1) ** 2)
-        flux += sky_line.astype(np.float32)
-        for (sx, sy), total in zip(stars, fluxes, strict=True):
-            if abs(sy - ((ifu - 1) * 12 + 6)) > 12:
-                continue
-            near = (np.abs(x - sx) < 6) & (np.abs(y - sy) < 6)
-            r2 = (x[near] - sx) ** 2 + (y[near] - sy) ** 2
-            flux[near] += (total * np.exp(-0.5 * r2 / 1.5 ** 2) / (2 * np.pi * 1.5 ** 2)
-                           ).astype(np.float32)
-        counts = flux * to_counts
-        stat = counts + np.float32(9.0)
-        data = counts + rng.standard_normal(counts.size, dtype=np.float32) * np.sqrt(stat)
-        header = fits.Header()
-        for key, value in (("INSTRUME", "MUSE"), ("OBJECT", "bench field"), ("RA", 53.1),
-                           ("DEC", -27.8), ("EXPTIME", EXPTIME),
-                           ("DATE-OBS", "2026-12-01T03:04:05.678"),
-                           ("EXTNAME", f"CHAN{ifu:02d}"),
-                           ("HIERARCH ESO INS MODE", "WFM-NOAO-N"),
-                           ("HIERARCH ESO TEL AIRM START", AIRMASS),
-                           ("HIERARCH ESO TEL AIRM END", AIRMASS),
-                           ("HIERARCH ESO PRO CATG", "PIXTABLE_OBJECT")):
-            header[key] = value
-        write_pixtable(directory / f"PIXTABLE_OBJECT_0001-{ifu:02d}.fits", header,
-                       {"xpos": x, "ypos": y, "lambda": lam, "data": data,
-                        "dq": np.zeros(x.size, np.int32), "stat": stat,
-                        "origin": encode_origin(ifu, slice_no, ccd_y, xs)})
-        print(f"  wrote IFU {ifu:2d} ({time.perf_counter() - start:.0f} s)", flush=True)
-    wave = np.linspace(4000.0, 10000.0, 61)
-    fits.BinTableHDU.from_columns([
-        fits.Column("lambda", "D", array=wave), fits.Column("response", "D",
-                                                           array=np.full(61, RESPONSE)),
-    ]).writeto(directory / "STD_RESPONSE.fits", overwrite=True)
-    fits.BinTableHDU.from_columns([
-        fits.Column("LAMBDA", "D", array=wave), fits.Column("EXTINCTION", "D",
-                                                           array=np.full(61, 0.1)),
-    ]).writeto(directory / "EXTINCT_TABLE.fits", overwrite=True)
-    return time.perf_counter() - start
+    night = simulate_night(NIGHT, directory / "raw", geometry=FULL, counts=COUNTS)
+    print(f"  simulated {sum(COUNTS.values())} full-size frames in "
+          f"{time.perf_counter() - start:.0f} s", flush=True)
+    calibrations = directory / "calibrations"
+    step = time.perf_counter()
+    make_master_bias(night.bias_files, {"nifu": -1}, calibrations, processes=2)
+    biases = sorted(calibrations.glob("MASTER_BIAS-*.fits"))
+    make_master_flat(night.flat_files, biases, {"nifu": -1}, calibrations, processes=2)
+    make_wavecal(night.arc_files, biases, sorted(calibrations.glob("TRACE_TABLE-*.fits")),
+                 night.statics["LINE_CATALOG"], {"nifu": -1}, calibrations, processes=2)
+    print(f"  MASTER_BIAS, MASTER_FLAT, TRACE_TABLE, WAVECAL_TABLE in "
+          f"{time.perf_counter() - step:.0f} s", flush=True)
 
 
-def read_floor(directory: Path) -> tuple[float, float]:
-    """Seconds and GB to read every pixel table once, sequentially."""
+def read_floor(paths: list[Path]) -> tuple[float, float]:
+    """Seconds and GB to read ``paths`` once, sequentially."""
     start = time.perf_counter()
     total = 0
-    for path in sorted(directory.glob("PIXTABLE_OBJECT_0001-*.fits")):
+    for path in paths:
         with open(path, "rb") as stream:
             while chunk := stream.read(64 << 20):
                 total += len(chunk)
     return time.perf_counter() - start, total / 1e9
 
 
-def run_recipe(tables: Path, out: Path, threads: int
-               ) -> tuple[float, tuple[float, float], float]:
-    """Wall time, CPU time (user, system; s) and peak RSS (GB) of make_scipost, in a child."""
-    out.mkdir(parents=True, exist_ok=True)
+def run_child(script: str, arguments: list[str], threads: int
+              ) -> tuple[float, tuple[float, float], float]:
+    """Wall time, CPU time (user, system) and peak RSS of the process tree (GB) of a child."""
     environment = {**os.environ, "OMP_NUM_THREADS": str(threads)}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    code = subprocess.call([sys.executable, "-c", RECIPE_SCRIPT, str(tables), str(out)],
-                           env=environment)
+    child = subprocess.Popen([sys.executable, "-c", script, *arguments], env=environment)
+    root = psutil.Process(child.pid)
+    peak, cpu = 0, {}
+    while child.poll() is None:
+        try:
+            tree = [root, *root.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+            for process in tree:  # workers exit before the child: keep their last CPU times
+                times = process.cpu_times()
+                cpu[process.pid] = (times.user + times.children_user,
+                                    times.system + times.children_system)
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
     wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if code != 0:
-        raise SystemExit(f"make_scipost failed with exit code {code}")
-    cpu = (after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime)
-    return wall, cpu, after.ru_maxrss / 1e6
+    if child.returncode != 0:
+        raise SystemExit(f"the recipe failed with exit code {child.returncode}")
+    user = sum(u for u, _ in cpu.values())
+    system = sum(s for _, s in cpu.values())
+    return wall, (user, system), peak / 1e9
+
+
+def report(step: str, wall: float, cpu: tuple[float, float], rss: float,
+           floor: tuple[float, float]) -> None:
+    goal_wall, goal_rss = GOALS[step]
+    print(f"  {step}: {wall:.1f} s wall (goal <= {goal_wall:.0f} s: "
+          f"{'met' if wall <= goal_wall else 'MISSED'}), CPU {cpu[0]:.1f} s user + "
+          f"{cpu[1]:.1f} s system, peak RSS {rss:.2f} GB (goal <= {goal_rss:.0f} GB: "
+          f"{'met' if rss <= goal_rss else 'MISSED'}); reading its input once: "
+          f"{floor[0]:.1f} s for {floor[1]:.2f} GB (floor, same run)", flush=True)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--tables", type=Path, help="reuse the pixel tables in this directory")
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--processes", type=int, default=2,
+                        help="scibasic worker processes (default 2)")
+    parser.add_argument("--threads", type=int, default=2,
+                        help="OpenMP threads of scipost (default 2)")
+    parser.add_argument("--night", type=Path, help="reuse the night and calibrations a --keep "
+                        "run left in this directory")
     parser.add_argument("--keep", action="store_true", help="keep the files written")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="bench-science-"))
+    base = Path(__file__).resolve().parent / "out"
+    base.mkdir(exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="bench-science-", dir=base))
     try:
-        print(f"load before: {load()}")
-        tables = args.tables
-        if tables is None:
-            tables = work / "tables"
-            tables.mkdir()
-            print("writing one full-size exposure of pixel tables:")
-            seconds = write_exposure(tables)
-            print(f"  24 pixel tables in {seconds:.0f} s")
-        floor, gigabytes = read_floor(tables)
-        print(f"reading the pixel tables once: {floor:.1f} s for {gigabytes:.2f} GB "
-              f"(floor, measured now)")
+        print(load(), flush=True)
+        night = args.night
+        if night is None:
+            night = work
+            print("preparing a full-size night and its calibrations:", flush=True)
+            prepare(night)
+        raw = sorted((night / "raw").glob("MUSE.*.fits"))
+        from astropy.io import fits
+
+        science = next(path for path in raw
+                       if fits.getval(path, "HIERARCH ESO DPR TYPE") == "OBJECT")
+        statics = {fits.getval(path, "HIERARCH ESO PRO CATG"): path
+                   for path in (night / "raw").glob("*.fits") if path not in raw}
+        tables, products = work / "pixtables", work / "products"
+        tables.mkdir()
+        products.mkdir()
+        floor = read_floor([science])
+        cpu_threads = max(1, (os.cpu_count() or 1) // args.processes)
+        print(f"make_pixtable in a child process ({args.processes} processes, 24 IFUs):",
+              flush=True)
+        scibasic = run_child(SCIBASIC_SCRIPT, [str(night), str(tables), str(args.processes),
+                                               str(statics["GEOMETRY_TABLE"]), str(science)],
+                             cpu_threads)
+        report("scibasic", *scibasic, floor)
+        floor = read_floor(sorted(tables.glob("PIXTABLE_OBJECT_0001-*.fits")))
         print(f"make_scipost in a child process ({args.threads} threads):", flush=True)
-        wall, cpu, rss = run_recipe(tables, work / "products", args.threads)
-        print(f"make_scipost, {args.threads} threads: {wall:.1f} s wall "
-              f"(goal <= {GOAL_WALL:.0f} s), CPU {cpu[0]:.1f} s user + {cpu[1]:.1f} s system, "
-              f"peak RSS {rss:.2f} GB "
-              f"(goal <= {GOAL_RSS_GB:.0f} GB)")
-        print(f"load after: {load()}")
+        scipost = run_child(SCIPOST_SCRIPT, [str(tables), str(products),
+                                             str(statics["STD_RESPONSE"]),
+                                             str(statics["EXTINCT_TABLE"])], args.threads)
+        report("scipost", *scipost, floor)
+        print(load())
     finally:
         if args.keep:
             print(f"kept {work}")

@@ -486,7 +486,10 @@ class ScipostParameters(RecipeParameters, ParameterSet):
     filters = persistent("filters for IMAGE_FOV (ESO 'filter')", str, "white", length=255)
     autocalib = persistent("auto-calibration: none, deepfield or user", str, "none", length=16)
     skymethod = persistent(
-        "sky subtraction: none, subtract-model, model or simple", str, "model", length=16
+        "sky subtraction: none (the reference setting, as ESO runs it on-line) or simple",
+        str,
+        "none",
+        length=16,
     )
     lambdamin = persistent("lower wavelength cut [Angstrom]", float, 4000.0)
     lambdamax = persistent("upper wavelength cut [Angstrom]", float, 10000.0)

@@ -225,7 +225,9 @@ def _master_bias_ifu(task: BiasTask) -> IfuOutput:
 
     def write() -> None:
         write_hdus(task.products[CATG], header, hdus)
-        write_preview(task.preview, data, dq=dq)
+        write_preview(task.preview, data, dq=dq, unit="adu",
+                      title=f"{CATG} {extname(ifu)}, {n} exposures from "
+                            f"{raw_primary.get('DATE-OBS', '')}")
 
     WRITER.submit(write)
     attributes = {

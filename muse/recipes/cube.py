@@ -1,7 +1,7 @@
 """Pixel tables of one exposure resampled into a cube, streamed in wavelength slabs.
 
-The cube grid (:class:`CubeGrid`) has 0.2″ spaxels aligned with the pixel-table positions
-(``pix``: one slice pixel = one spaxel) and planes on the 4750 Å + k · 1.25 Å lattice,
+The cube grid (:class:`CubeGrid`) has 0.2″ spaxels centred on the pixel-table positions
+extent (``pix``: one slice pixel = one spaxel) and planes on the 4750 Å + k · 1.25 Å lattice,
 cropped by instrument mode and by ``lambdamin``/``lambdamax``. Each table is indexed once:
 its rows are bucketed by the slab of the lowest plane they reach (a stable counting sort,
 4 bytes per row), rows whose drop also reaches the next slab listed there again, so a slab
@@ -84,12 +84,17 @@ class CubeGrid:
         """
         nx = math.floor((x_limits[1] - x_limits[0]) / step_x + 1e-6) + 1
         ny = math.floor((y_limits[1] - y_limits[0]) / step_y + 1e-6) + 1
+        # centred on the data: a field symmetric about the pointing (MUSE's stacks of slices
+        # meet at 0) gets spaxel edges where the stacks' edges are, so no spaxel falls
+        # between the last pixel of one stack and the first of the next
+        x0 = (x_limits[0] + x_limits[1]) / 2 - (nx - 1) / 2 * step_x
+        y0 = (y_limits[0] + y_limits[1]) / 2 - (ny - 1) / 2 * step_y
         first = math.ceil((lambda_limits[0] - CUBE_LAMBDA_MIN) / dlambda - 1e-6)
         last = math.floor((lambda_limits[1] - CUBE_LAMBDA_MIN) / dlambda + 1e-6)
         if last < first:
             raise ValueError(f"no cube plane between {lambda_limits[0]:g} and "
                              f"{lambda_limits[1]:g} Angstrom")
-        return cls(nx=nx, ny=ny, nz=last - first + 1, x0=x_limits[0], y0=y_limits[0],
+        return cls(nx=nx, ny=ny, nz=last - first + 1, x0=x0, y0=y0,
                    step_x=step_x, step_y=step_y,
                    lambda0=CUBE_LAMBDA_MIN + first * dlambda, dlambda=dlambda)
 

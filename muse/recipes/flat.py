@@ -287,7 +287,7 @@ def _master_flat_ifu(task: FlatTask) -> IfuOutput:
     trace_keywords = {f"QC {key}": value for key, value in trace_values.items()}
     raw = [(location.path.name, RAW_CATG) for location in task.raw]
     calibrations = [(task.master_bias.name, BIAS_CATG)]
-    bunit = None if params["normalize"] else "count"
+    bunit = "" if params["normalize"] else "count"  # normalised: dimensionless
     if task.merged:
         flat_header = None
         flat_hdus = image_hdus(master, dq, master_stat, bunit=bunit, prefix=f"{extname(ifu)}.",
@@ -302,7 +302,7 @@ def _master_flat_ifu(task: FlatTask) -> IfuOutput:
     if traces:
         # per-IFU files name the IFU in the primary header; a merged file names each table
         table = fits.BinTableHDU.from_columns(trace_columns(traces),
-                                              name=extname(ifu) if task.merged else None)
+                                              name=extname(ifu) if task.merged else TRACE_CATG)
         trace_hdus = [table]
         if task.merged:
             table.header.extend(merged_data_cards(chip_header, trace_keywords))
@@ -318,7 +318,9 @@ def _master_flat_ifu(task: FlatTask) -> IfuOutput:
         write_hdus(task.products[CATG], flat_header, flat_hdus)
         if trace_hdus:
             write_hdus(task.products[TRACE_CATG], trace_header, trace_hdus)
-        write_preview(task.preview, master, dq=dq, lines=lines)
+        write_preview(task.preview, master, dq=dq, lines=lines, unit=bunit,
+                      title=f"{CATG} {extname(ifu)}, {n} exposures from "
+                            f"{raw_primary.get('DATE-OBS', '')}")
 
     WRITER.submit(write)
     attributes = {

@@ -22,6 +22,7 @@ from common.errors import RecipeError
 
 __all__ = [
     "FLUX_UNIT",
+    "FLUX_UNIT_SQUARED",
     "WHITE",
     "airmass",
     "calibration_factor",
@@ -29,7 +30,10 @@ __all__ = [
     "read_filters",
 ]
 
-FLUX_UNIT = "10**(-20)*erg/s/cm**2/Angstrom"
+# ESO writes 10**(-20)*erg/s/cm**2/Angstrom; its several slashes make astropy's generic
+# parser (which mpdaf uses) warn, so the same unit is spelt with one slash
+FLUX_UNIT = "10**(-20)*erg/(s*cm**2*Angstrom)"
+FLUX_UNIT_SQUARED = "10**(-40)*erg**2/(s**2*cm**4*Angstrom**2)"
 FLUX_SCALE = 1e20
 WHITE = "white"
 _WHITE_CURVE = (np.array([0.0, 1e5]), np.array([1.0, 1.0]))

@@ -27,6 +27,8 @@ from muse.recipes.products import hierarch
 
 __all__ = [
     "COLUMNS",
+    "FLAT_FIELD_EXTNAME",
+    "FLAT_LEVEL_KEY",
     "PIXTABLE_PREFIX",
     "PixTable",
     "decode_origin",
@@ -35,6 +37,8 @@ __all__ = [
 ]
 
 PIXTABLE_PREFIX = "DRS MUSE PIXTABLE"
+FLAT_FIELD_EXTNAME = "PIXTABLE_FLAT_FIELD"
+FLAT_LEVEL_KEY = "DRS MUSE FLAT FLUX LAMP"
 COLUMNS = {"xpos": ">f4", "ypos": ">f4", "lambda": ">f4", "data": ">f4", "dq": ">i4",
            "stat": ">f4", "origin": ">i4"}
 _UNITS = {"xpos": "pix", "ypos": "pix", "lambda": "Angstrom", "dq": None, "origin": None}
@@ -86,7 +90,8 @@ class PixTable:
     """One pixel table file, validated and mapped read-only.
 
     ``columns[name]`` is the raw column as stored (big-endian); ``ifu`` comes from the
-    primary ``EXTNAME`` (``CHANnn``) or, without it, from the first row's origin.
+    primary ``EXTNAME`` (``CHANnn``) or, without it, from the first row's origin;
+    ``flat_field`` is the ``PIXTABLE_FLAT_FIELD`` spectrum ``(lambda, data)`` if there is one.
     """
 
     path: Path
@@ -96,6 +101,7 @@ class PixTable:
     units: dict[str, str]
     ifu: int
     _map: mmap.mmap
+    flat_field: tuple[np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def open(cls, path: Path | str) -> PixTable:
@@ -105,9 +111,12 @@ class PixTable:
             with fits.open(path, memmap=True, lazy_load_hdus=False) as hdul:
                 header = hdul[0].header.copy()
                 layout = {}
+                flat_field = None
                 for hdu in hdul[1:]:
                     name = hdu.name.lower()
-                    if name in COLUMNS:
+                    if hdu.name == FLAT_FIELD_EXTNAME:
+                        flat_field = cls._flat_field(path, hdu)
+                    elif name in COLUMNS:
                         info = hdu.fileinfo()
                         layout[name] = (hdu.header.copy(), info["datLoc"])
         except (OSError, ValueError) as error:
@@ -140,7 +149,23 @@ class PixTable:
             raise RecipeError(f"{path}: expected pixel table rows, found none")
         ifu = cls._ifu(path, header, int(columns["origin"][0]))
         return cls(path=path, header=header, nrows=nrows, columns=columns, units=units,
-                   ifu=ifu, _map=mapped)
+                   ifu=ifu, _map=mapped, flat_field=flat_field)
+
+    @staticmethod
+    def _flat_field(path: Path, hdu: fits.hdu.base.ExtensionHDU
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        names = getattr(getattr(hdu, "columns", None), "names", None) or []
+        if "lambda" not in names or "data" not in names:
+            raise RecipeError(f"{path}: extension {FLAT_FIELD_EXTNAME}: expected a table with "
+                              f"columns lambda and data, found {', '.join(names) or 'none'}")
+        wave = np.asarray(hdu.data["lambda"], dtype=np.float64)
+        values = np.asarray(hdu.data["data"], dtype=np.float64)
+        good = np.isfinite(wave) & np.isfinite(values) & (values > 0)
+        if np.count_nonzero(good) < 2:
+            raise RecipeError(f"{path}: extension {FLAT_FIELD_EXTNAME}: expected at least 2 "
+                              f"rows with a positive flat value, found {np.count_nonzero(good)}")
+        order = np.argsort(wave[good])
+        return wave[good][order], values[good][order]
 
     @staticmethod
     def _ifu(path: Path, header: fits.Header, origin: int) -> int:

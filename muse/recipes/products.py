@@ -42,9 +42,11 @@ from astropy.io import fits
 from common.files import fsync_directory, place
 from muse.layout import extname
 from muse.recipes.params import ParameterValue, format_value
+from muse.recipes.qcdict import qc_comment
 from muse.recipes.scratch import RunDirectory
 
 __all__ = [
+    "DRS_ID",
     "PIPELINE_ID",
     "PRO_DID",
     "WRITER",
@@ -78,6 +80,8 @@ def _software_version() -> str:
 
 
 PIPELINE_ID = f"muse-wise/{_software_version()}"
+# ESO's recipes name their library (cpl-7.x) here; these run on astropy's FITS and numpy
+DRS_ID = f"astropy-{importlib.metadata.version('astropy')}"
 
 
 def hierarch(key: str) -> str:
@@ -109,7 +113,8 @@ def product_header(raw_primary: fits.Header, *, catg: str, recipe: str,
     """The primary header of a product.
 
     ``raw`` and ``calibrations`` are ``(file name, category)`` pairs; ``keywords`` are QC and
-    DRS values keyed without ``ESO `` (``'QC BIAS MASTER1 RON'``); a per-IFU product passes
+    DRS values keyed without ``ESO `` (``'QC BIAS MASTER1 RON'``), each a value or a
+    ``(value, comment)`` pair; a per-IFU product passes
     ``ifu`` and the raw ``chip`` header.
     """
     skip = _STRUCTURAL | {"DATE", "COMMENT", "HISTORY"}
@@ -129,6 +134,7 @@ def product_header(raw_primary: fits.Header, *, catg: str, recipe: str,
             "Observation technique"),
            ("PRO SCIENCE", False, "Scientific product if T"),
            ("PRO REC1 ID", recipe, "Pipeline recipe (unique) identifier"),
+           ("PRO REC1 DRS ID", DRS_ID, "Data Reduction System identifier"),
            ("PRO REC1 PIPE ID", PIPELINE_ID, "Pipeline (unique) identifier")]
     for number, (name, category) in enumerate(raw, start=1):
         pro.append((f"PRO REC1 RAW{number} NAME", name, "File name of raw frame"))
@@ -141,22 +147,31 @@ def product_header(raw_primary: fits.Header, *, catg: str, recipe: str,
         pro.append((f"PRO REC1 PARAM{number} VALUE", format_value(value), ""))
     pro.append(("PRO DATANCOM", ncombined, "Number of combined frames"))
     cards.extend(_card(hierarch(key), value, comment) for key, value, comment in pro)
-    cards.extend(fits.Card(hierarch(key), value) for key, value in (keywords or {}).items())
+    cards.extend(_keyword_cards(keywords or {}))
     return fits.Header(cards)
 
 
+def _keyword_cards(keywords: Mapping[str, object]) -> list[fits.Card]:
+    # a (value, comment) pair carries its comment; QC keywords get ESO's by default
+    return [_card(hierarch(key), *value) if isinstance(value, tuple)
+            else _card(hierarch(key), value, qc_comment(key[3:]) if key.startswith("QC ")
+                       else "")
+            for key, value in keywords.items()]
+
+
 def _card(key: str, value: object, comment: str) -> fits.Card:
-    # a comment that does not fit the 80 characters is dropped, not truncated with a warning
+    # a comment is cut to what the 80 characters leave, as ESO's pipeline does (astropy
+    # would warn); one shorter than 8 characters is left out
     bare = fits.Card(key, value)
-    if len(bare.image.rstrip()) + 3 + len(comment) <= 80:
-        return fits.Card(key, value, comment)
-    return bare
+    room = 80 - len(bare.image.rstrip()) - 3
+    if not comment or room < min(8, len(comment)):
+        return bare
+    return fits.Card(key, value, comment[:room])
 
 
 def merged_data_cards(chip: fits.Header, keywords: Mapping[str, object]) -> list[fits.Card]:
     """What a merged file keeps per IFU in its data header: chip, QC and DRS keywords."""
-    return [*chip_keywords(chip), *(fits.Card(hierarch(key), value)
-                                    for key, value in keywords.items())]
+    return [*chip_keywords(chip), *_keyword_cards(keywords)]
 
 
 def _dicd(header: fits.Header, role: str) -> None:
@@ -185,7 +200,7 @@ def image_hdus(data: np.ndarray, dq: np.ndarray, stat: np.ndarray, *, bunit: str
     """The ``DATA``/``DQ``/``STAT`` extensions (``prefix`` ``'CHAN05.'`` in a merged file).
 
     ``data_cards`` go into the DATA header (the chip, QC and DRS keywords of a merged file).
-    STAT gets ``BUNIT`` = ``bunit**2``.
+    STAT gets ``BUNIT`` = ``bunit**2``; ``bunit`` ``""`` is a dimensionless image (both empty).
     """
     hdus = []
     for role, array, dtype in (("DATA", data, np.float32), ("DQ", dq, np.int32),
@@ -193,8 +208,8 @@ def image_hdus(data: np.ndarray, dq: np.ndarray, stat: np.ndarray, *, bunit: str
         hdu = fits.ImageHDU(np.asarray(array, dtype=dtype), name=f"{prefix}{role}")
         if role == "DATA":
             hdu.header.extend(list(data_cards), unique=True, update=True)
-        if bunit and role != "DQ":
-            hdu.header["BUNIT"] = (bunit if role == "DATA" else f"{bunit}**2",
+        if bunit is not None and role != "DQ":
+            hdu.header["BUNIT"] = (bunit if role == "DATA" or not bunit else f"{bunit}**2",
                                    "Physical unit of the array values")
         _dicd(hdu.header, role)
         hdus.append(hdu)

@@ -5,7 +5,8 @@ Per exposure and IFU, with the parameters of :data:`~muse.recipes.params.SCIBASI
 1. the raw chip is overscan-corrected, trimmed, bias-subtracted and converted to counts as in
    ``muse_flat`` (STAT: ``STAT(bias) + (RON/GAIN)² + data/GAIN``, in count²); raw values
    above 65500 are flagged saturated; DQ carries the MASTER_BIAS and MASTER_FLAT flags;
-2. it is divided by the MASTER_FLAT (STAT: ``(stat + data² · STAT(flat)) / flat²``);
+2. it is divided by the MASTER_FLAT (of the same ``INS.MODE`` and read-out setup; STAT:
+   ``(stat + data² · STAT(flat)) / flat²``);
 3. every pixel whose centre lies between the traced edges of a slice becomes a row:
    ``lambda`` from the WAVECAL_TABLE (x relative to the traced centre, as
    :mod:`muse.recipes.wavecal` fits it), ``xpos``/``ypos`` from the GEOMETRY_TABLE (the slice's
@@ -13,10 +14,19 @@ Per exposure and IFU, with the parameters of :data:`~muse.recipes.params.SCIBASI
    MUSE-FORMATS §2 says, with ``ESO DRS MUSE PIXTABLE EXP1 IFUnn SLICEmm XOFFSET`` the
    slice's first 0-based column; with ``crop`` only 4750–9350 Å is kept.
 
+Dividing by the MASTER_FLAT also divides by the lamp's spectrum (and, the master being
+normalised by its mean, scales each IFU by its lamp level). So the flat's spectrum goes with the
+data: the mean of the good MASTER_FLAT pixels at least :data:`EDGE_MARGIN` inside the traced
+edges, in bins of two CCD rows' worth of wavelength, the
+``PIXTABLE_FLAT_FIELD`` table (``lambda``, ``data``; ESO's extension), and the level the master
+was divided by, ``ESO DRS MUSE FLAT FLUX LAMP`` (``QC FLAT MASTER MEAN``; 1 for a master in
+count). ``muse_scipost`` multiplies the lamp back in (see :mod:`muse.recipes.scipost`).
+
 The product ``PIXTABLE_OBJECT_kkkk-NN.fits`` (exposure k, IFU NN) has one N × 1 IMAGE
 extension per column (``xpos``, ``ypos`` in pix, ``lambda`` in Angstrom, ``data`` in count,
-``dq``, ``stat`` in count**2, ``origin``) and the ``ESO DRS MUSE PIXTABLE`` state keywords
-(``TYPE = 'GEOFULL'``, ``LIMITS``, ``EXP1 FIRST/LAST``); QC ``SCIBASIC NSATURATED``.
+``dq``, ``stat`` in count**2, ``origin``), then ``PIXTABLE_FLAT_FIELD``, and the ``ESO DRS MUSE
+PIXTABLE`` state keywords (``TYPE = 'GEOFULL'``, ``LIMITS``, ``EXP1 FIRST/LAST``); QC
+``SCIBASIC NSATURATED``.
 Not supported yet: STD/SKY/ASTROMETRY inputs, ILLUM and TWILIGHT_CUBE corrections, the
 ``*_RED`` images, ``SCIBASIC LAMBDA SHIFT`` (sky-line check) and merged inputs of the raw data.
 """
@@ -42,8 +52,10 @@ from muse.recipes.frames import (
     index_inputs,
     open_fits,
     read_image_product,
+    require,
 )
 from muse.recipes.params import SCIBASIC_PARAMETERS, ParameterValue, resolve
+from muse.recipes.pixtable import FLAT_FIELD_EXTNAME, FLAT_LEVEL_KEY
 from muse.recipes.preview import write_preview
 from muse.recipes.products import RecipeResult, product_header, product_name, write_hdus
 from muse.recipes.runner import IfuOutput, Progress, run_recipe, select_ifus
@@ -57,6 +69,8 @@ RECIPE = "muse_scibasic"
 CATG = "PIXTABLE_OBJECT"
 RAW_CATG = "OBJECT"
 CALIBRATIONS = ("MASTER_BIAS", "MASTER_FLAT", "TRACE_TABLE", "WAVECAL_TABLE", "GEOMETRY_TABLE")
+FLAT_MIN = 1e-4  # MASTER_FLAT values at or below are outside the illuminated area
+EDGE_MARGIN = 2.0  # CCD pixels inside the traced edges for the flat's lamp level
 COLUMNS = (("xpos", "pix"), ("ypos", "pix"), ("lambda", "Angstrom"), ("data", "count"),
            ("dq", None), ("stat", "count**2"), ("origin", None))
 
@@ -92,6 +106,33 @@ def _geometry_rows(path: Path, ifu: int) -> dict[int, tuple[float, float, float,
     return rows
 
 
+def _flat_level(flat) -> float:
+    """What the MASTER_FLAT was divided by: its mean in count (``QC FLAT MASTER MEAN``)."""
+    if str(flat.header.get("BUNIT", "")).strip() == "count":
+        return 1.0
+    level = flat.header.get("HIERARCH ESO QC FLAT MASTER MEAN")
+    if isinstance(level, bool) or not isinstance(level, int | float) or not level > 0:
+        raise RecipeError(f"{flat.path}: keyword 'ESO QC FLAT MASTER MEAN': expected the "
+                          f"positive level the master flat was normalised by, found {level!r}")
+    return float(level)
+
+
+def _flat_spectrum(wavelength: np.ndarray, values: np.ndarray, step: float,
+                   where: Path) -> fits.BinTableHDU:
+    """The ``PIXTABLE_FLAT_FIELD`` table: mean flat value per ``step``-wide wavelength bin."""
+    low = float(wavelength.min())
+    bins = ((wavelength - low) / step).astype(np.int64)
+    counts = np.bincount(bins)
+    sums = np.bincount(bins, weights=values)
+    filled = counts > 0
+    if np.count_nonzero(filled) < 2:
+        raise RecipeError(f"{where}: fewer than 2 wavelength bins with good flat-field pixels")
+    centres = low + step * (np.flatnonzero(filled) + 0.5)
+    return fits.BinTableHDU.from_columns([
+        fits.Column("lambda", "D", unit="Angstrom", array=centres),
+        fits.Column("data", "D", array=sums[filled] / counts[filled])], name=FLAT_FIELD_EXTNAME)
+
+
 @dataclass(frozen=True)
 class ScibasicTask:
     """The work on one IFU for every exposure (picklable)."""
@@ -108,6 +149,13 @@ class ScibasicTask:
 def _reduce(task: ScibasicTask, location: ChipLocation, bias, flat):
     chip = location.open()
     check_same_setup([(chip.where, chip.header), (bias.where, bias.header)])
+    check_same_setup([(chip.where, chip.header), (flat.where, flat.header)])
+    # muse.oca: the MASTER_FLAT also matches the instrument mode
+    mode = require(chip.header, "ESO INS MODE", str, chip.where)
+    flat_mode = require(flat.header, "ESO INS MODE", str, flat.where)
+    if flat_mode != mode:
+        raise RecipeError(f"{flat.where}: keyword 'ESO INS MODE': expected {mode!r} as in "
+                          f"{chip.where}, found {flat_mode!r}")
     detector = chip.detector
     data = np.empty((detector.trimmed_ny, detector.trimmed_nx), dtype=np.float32)
     loaded = load_trimmed(chip, task.params, data, nthreads=task.nthreads)
@@ -123,11 +171,18 @@ def _reduce(task: ScibasicTask, location: ChipLocation, bias, flat):
         stat[window] = (np.maximum(data[window], 0) / gain + bias.stat[window]
                         + ron_adu**2) * gain**2
         data[window] *= gain
-    good = flat.data > 0
+    # a flat this close to 0 saw no light (its square would overflow float32)
+    good = flat.data > FLAT_MIN
     dq[~good] |= OUTSIDE_RANGE
-    safe = np.where(good, flat.data, 1.0)
+    safe = np.where(good, flat.data, np.float32(1.0))
     data /= safe
-    stat = (stat + data**2 * flat.stat) / safe**2
+    # STAT = (stat + data² STAT(flat)) / flat², in place: full-size frames are 67 MB each
+    np.square(safe, out=safe)
+    variance = np.square(data)
+    variance *= flat.stat
+    stat += variance
+    del variance
+    stat /= safe
     return chip, data, stat, dq, loaded.nsaturated
 
 
@@ -138,6 +193,8 @@ def _pixtable_ifu(task: ScibasicTask) -> IfuOutput:
     traces = read_trace_table(task.calibrations["TRACE_TABLE"], ifu)
     solutions = read_wavecal_table(task.calibrations["WAVECAL_TABLE"], ifu)
     placements = _geometry_rows(task.calibrations["GEOMETRY_TABLE"], ifu)
+    flat_level = _flat_level(flat)
+    flat_table = None
     qc: dict[str, float | int] = {}
     rows_written = []
     for number, (location, catg) in enumerate(zip(task.raw, task.products, strict=True),
@@ -146,7 +203,10 @@ def _pixtable_ifu(task: ScibasicTask) -> IfuOutput:
         ny, nx = data.shape
         y = np.arange(1, ny + 1, dtype=np.float64)[:, None]
         columns: dict[str, list[np.ndarray]] = {name: [] for name, _ in COLUMNS}
-        keywords: dict[str, object] = {}
+        flat_values: list[np.ndarray] = []
+        keywords: dict[str, object] = {FLAT_LEVEL_KEY: (
+            flat_level, "[count] level the master flat was divided by")}
+        dispersion = 0.0
         for trace in traces:
             if trace.slice_no not in solutions:
                 raise RecipeError(f"{task.calibrations['WAVECAL_TABLE']}: slice "
@@ -159,6 +219,9 @@ def _pixtable_ifu(task: ScibasicTask) -> IfuOutput:
             xx, yy = np.broadcast_arrays(x, y)
             wavelength = evaluate_solution(solutions[trace.slice_no],
                                            xx - trace.x("centre", yy), yy)
+            ends = evaluate_solution(solutions[trace.slice_no], np.zeros(2),
+                                     np.array([1.0, float(ny)]))
+            dispersion = max(dispersion, abs(float(ends[1] - ends[0])) / max(ny - 1, 1))
             if task.params["crop"]:
                 inside &= (wavelength >= CUBE_LAMBDA_MIN) & (wavelength <= CUBE_LAMBDA_MAX)
             centre_x, centre_y, length, angle = placements[trace.slice_no]
@@ -168,15 +231,35 @@ def _pixtable_ifu(task: ScibasicTask) -> IfuOutput:
             xoffset = first - 1
             keywords[f"DRS MUSE PIXTABLE EXP1 IFU{ifu:02d} SLICE{trace.slice_no:02d} "
                      "XOFFSET"] = xoffset
-            columns["xpos"].append((centre_x + along * np.cos(radians))[inside])
-            columns["ypos"].append((centre_y + along * np.sin(radians))[inside])
-            columns["lambda"].append(wavelength[inside])
+            # float32 as stored: the columns of 13.6 M rows per IFU take half the memory
+            columns["xpos"].append((centre_x + along * np.cos(radians))[inside].astype(
+                np.float32))
+            columns["ypos"].append((centre_y + along * np.sin(radians))[inside].astype(
+                np.float32))
+            columns["lambda"].append(wavelength[inside].astype(np.float32))
             columns["data"].append(data[rows, cols])
             columns["dq"].append(dq[rows, cols])
             columns["stat"].append(stat[rows, cols])
-            columns["origin"].append(trace.slice_no | (ifu << 6) | ((rows + 1) << 11)
-                                     | ((cols - xoffset + 1) << 24))
-        arrays = {name: np.concatenate(parts) for name, parts in columns.items()}
+            if flat_table is None:
+                # the lamp's level: pixels the slice's blurred edges do not dim
+                core = (inside & (xx >= left + EDGE_MARGIN) & (xx <= right - EDGE_MARGIN))[inside]
+                flat_values.append(np.where(core, flat.data[rows, cols], np.float32(np.nan)))
+            columns["origin"].append((trace.slice_no | (ifu << 6) | ((rows + 1) << 11)
+                                      | ((cols - xoffset + 1) << 24)).astype(np.int32))
+        if number == 1:
+            write_preview(task.preview, data, dq=dq, unit="count",
+                          title=f"{CATG} {extname(ifu)}, exposure "
+                                f"{chip.header.primary.get('DATE-OBS', '')} (flat-fielded)")
+        del data, stat, dq  # the CCD images go before the columns are joined
+        arrays = {}
+        for name in list(columns):
+            arrays[name] = np.concatenate(columns.pop(name))
+        if flat_table is None:
+            values = np.concatenate(flat_values)
+            good = (arrays["dq"] == 0) & (values > 0)  # NaN (near an edge) is not > 0
+            flat_table = _flat_spectrum(arrays["lambda"][good], values[good].astype(np.float64),
+                                        2.0 * dispersion, flat.path)
+            del values, good, flat_values
         total = arrays["data"].size
         for axis, name in (("X", "xpos"), ("Y", "ypos"), ("LAMBDA", "lambda")):
             keywords[f"DRS MUSE PIXTABLE LIMITS {axis} LOW"] = float(arrays[name].min())
@@ -194,13 +277,13 @@ def _pixtable_ifu(task: ScibasicTask) -> IfuOutput:
         hdus = []
         for name, unit in COLUMNS:
             kind = np.int32 if name in ("dq", "origin") else np.float32
-            hdu = fits.ImageHDU(arrays[name].astype(kind)[:, None], name=name)
+            hdu = fits.ImageHDU(np.asarray(arrays[name], dtype=kind).reshape(-1, 1), name=name)
             if unit:
                 hdu.header["BUNIT"] = (unit, "Physical unit of the column")
             hdus.append(hdu)
+        hdus.append(flat_table)
         write_hdus(task.products[catg], header, hdus)
-        if number == 1:
-            write_preview(task.preview, data, dq=dq)
+        del hdus, arrays
         rows_written.append(total)
     return IfuOutput(ifu=ifu, qc=qc, attributes={
         "raw_files": [location.path.name for location in task.raw],

@@ -4,8 +4,15 @@ With the parameters of ESO's ``muse_scipost`` that matter for one exposure
 (:data:`SCIPOST_PARAMETERS`; defaults are ESO's, ``skymethod`` the on-line ``none``):
 
 1. the pixel tables are checked together: one exposure (same ``DATE-OBS``, not combined),
-   one setup (same ``INS.MODE``), every IFU 1–24 exactly once, positions in ``pix``;
+   one setup (same ``INS.MODE`` and ``DET.READ.CURID``), every IFU 1–24 exactly once,
+   positions in ``pix``;
 2. each table is mapped and indexed by wavelength slab (:mod:`muse.recipes.cube`);
+   tables made by ``muse_scibasic`` carry the flat field's lamp spectrum
+   (``PIXTABLE_FLAT_FIELD``, the mean flat value per wavelength bin) and the level their
+   flat was normalised by (``ESO DRS MUSE FLAT FLUX LAMP``): the flat-fielded data are
+   multiplied by ``L(λ) / level``, ``L`` the mean over the IFUs of spectrum × level (the
+   lamp as the IFUs saw it on average), which undoes the lamp's spectrum and each IFU's own
+   normalisation and leaves the IFUs' relative throughput to the flat field;
 3. slab by slab the rows are flux-calibrated (STD_RESPONSE, EXTINCT_TABLE at the mean
    ``TEL.AIRM``; without a response the cube stays in ``count``) and resampled
    (``resample``: ``drizzle`` with ``pixfrac``, or ``nearest``) onto 0.2″ spaxels (``dx``,
@@ -53,6 +60,7 @@ from muse.recipes.cube import (
 from muse.recipes.cubefile import CubeFile
 from muse.recipes.fluxcal import (
     FLUX_UNIT,
+    FLUX_UNIT_SQUARED,
     airmass,
     calibration_factor,
     read_curve,
@@ -60,7 +68,7 @@ from muse.recipes.fluxcal import (
 )
 from muse.recipes.fov import source_qc, write_fov_preview
 from muse.recipes.params import SCIPOST_PARAMETERS, ParameterValue, resolve
-from muse.recipes.pixtable import PixTable
+from muse.recipes.pixtable import FLAT_FIELD_EXTNAME, FLAT_LEVEL_KEY, PixTable
 from muse.recipes.products import (
     PendingFiles,
     UnitResult,
@@ -88,9 +96,10 @@ IMAGE_CATG = "IMAGE_FOV"
 NFM_SPAXEL_ARCSEC = 0.025
 SLAB_PLANES = 64
 
+_SQUARED = {FLUX_UNIT: FLUX_UNIT_SQUARED, "count": "count**2"}
 # card keywords of the input that describe one IFU's table, not the exposure
-_DROP_FROM_INPUT = ("ESO DRS MUSE PIXTABLE", "ESO PRO ", "ESO DET CHIP", "ESO DET OUT",
-                    "ESO QC ")
+_DROP_FROM_INPUT = ("ESO DRS MUSE PIXTABLE", "ESO DRS MUSE FLAT", "ESO PRO ", "ESO DET CHIP",
+                    "ESO DET OUT", "ESO QC ")
 
 
 @dataclass(frozen=True)
@@ -139,7 +148,8 @@ def _pixfrac(text: str) -> tuple[float, float, float]:
 
 def _check_exposure(tables: Sequence[PixTable]) -> None:
     first = tables[0]
-    reference = {key: first.header.get(key) for key in ("DATE-OBS", "HIERARCH ESO INS MODE")}
+    reference = {key: first.header.get(key) for key in ("DATE-OBS", "HIERARCH ESO INS MODE",
+                                                         "HIERARCH ESO DET READ CURID")}
     if reference["DATE-OBS"] is None:
         raise RecipeError(f"{first.path}: keyword 'DATE-OBS' is missing")
     by_ifu: dict[int, PixTable] = {}
@@ -192,6 +202,27 @@ def _number(table: PixTable, key: str, what: str) -> float:
     return float(value)
 
 
+def _lamp_factors(tables: Sequence[PixTable], wavelengths: np.ndarray) -> list[np.ndarray]:
+    """Per table, the factor at ``wavelengths`` that undoes the flat field's lamp (see above)."""
+    with_lamp = [table for table in tables if table.flat_field is not None]
+    if not with_lamp:
+        return [np.ones_like(wavelengths) for _ in tables]
+    if len(with_lamp) != len(tables):
+        bare = next(table for table in tables if table.flat_field is None)
+        raise RecipeError(f"{bare.path}: no {FLAT_FIELD_EXTNAME} extension, but "
+                          f"{with_lamp[0].path.name} has one: expected pixel tables of one "
+                          "kind")
+    levels = [_number(table, hierarch(FLAT_LEVEL_KEY), "the flat's positive level (count)")
+              for table in tables]
+    for table, level in zip(tables, levels, strict=True):
+        if not level > 0:
+            raise RecipeError(f"{table.path}: keyword 'ESO {FLAT_LEVEL_KEY}': expected the "
+                              f"flat's positive level (count), found {level!r}")
+    lamp = np.mean([np.interp(wavelengths, *table.flat_field) * level
+                    for table, level in zip(tables, levels, strict=True)], axis=0)
+    return [lamp / level for level in levels]
+
+
 def _wcs_cards(grid: CubeGrid, ra: float, dec: float, dx: float, dy: float,
                spectral: bool) -> list[tuple[str, object, str]]:
     cards: list[tuple[str, object, str]] = [
@@ -200,8 +231,10 @@ def _wcs_cards(grid: CubeGrid, ra: float, dec: float, dx: float, dy: float,
         ("CTYPE2", "DEC--TAN", "Gnomonic projection"),
         ("CUNIT1", "deg", "Unit of the first axis"),
         ("CUNIT2", "deg", "Unit of the second axis"),
-        ("CRPIX1", (grid.nx + 1) / 2, "Reference pixel along x"),
-        ("CRPIX2", (grid.ny + 1) / 2, "Reference pixel along y"),
+        # the pointing is at position 0 of the pixel tables: voxel i has its centre at
+        # x0 + i step, so position 0 is the 1-based pixel 1 - x0 / step
+        ("CRPIX1", 1.0 - grid.x0 / grid.step_x, "Reference pixel along x"),
+        ("CRPIX2", 1.0 - grid.y0 / grid.step_y, "Reference pixel along y"),
         ("CRVAL1", ra, "[deg] RA at the reference pixel"),
         ("CRVAL2", dec, "[deg] DEC at the reference pixel"),
         ("CD1_1", -dx / 3600.0, "Coordinate transformation matrix element"),
@@ -225,9 +258,12 @@ def _wcs_cards(grid: CubeGrid, ra: float, dec: float, dx: float, dy: float,
 
 def _extension_header(name: str, unit: str, wcs: list[tuple[str, object, str]]
                       ) -> fits.Header:
+    """The header of the ``DATA`` or ``STAT`` extension; ``unit`` is the data's BUNIT."""
     header = fits.Header()
-    header["EXTNAME"] = (name, "the data" if name == "DATA" else "the variance of the data")
-    header["BUNIT"] = (unit if name == "DATA" else f"({unit})**2", "Unit of the values")
+    header["EXTNAME"] = (name, "This extension contains data values" if name == "DATA"
+                         else "This extension contains data variance")
+    header["BUNIT"] = (unit if name == "DATA" else _SQUARED[unit],
+                       "Data unit" if name == "DATA" else "Variance unit")
     header["HDUCLASS"] = ("ESO", "class name (ESO format)")
     header["HDUDOC"] = ("DICD", "document with class description")
     header["HDUVERS"] = ("DICD version 6", "version number (according to spec v2.5.1)")
@@ -245,10 +281,9 @@ def _extension_header(name: str, unit: str, wcs: list[tuple[str, object, str]]
 
 
 def _qc_card(key: str, value: object, comment: str) -> fits.Card:
-    bare = fits.Card(hierarch(key), value)
-    if len(bare.image.rstrip()) + 3 + len(comment) <= 80:
-        return fits.Card(hierarch(key), value, comment)
-    return bare
+    # cut to what the 80 characters leave, as ESO's pipeline does (astropy would warn)
+    room = 80 - len(fits.Card(hierarch(key), value).image.rstrip()) - 3
+    return fits.Card(hierarch(key), value, comment[:max(room, 0)])
 
 
 def make_scipost(pixtables: Iterable[Path | str], *, extinct_table: Path | str | None = None,
@@ -321,7 +356,8 @@ def _run(tables: list[PixTable], params: dict[str, ParameterValue],
                           f"lambdamax and mode {mode})") from None
     nearest = params["resample"] == "nearest"
     drops, factors = [], []
-    for table in tables:
+    lamps = _lamp_factors(tables, grid.wavelengths)
+    for table, lamp in zip(tables, lamps, strict=True):
         try:
             dispersion = native_dispersion(table)
         except ValueError as error:
@@ -329,9 +365,9 @@ def _run(tables: list[PixTable], params: dict[str, ParameterValue],
         half = 0.0 if nearest else 0.5 * pixfrac[2] * dispersion / dlambda
         slab_planes = max(slab_planes, int(2 * half) + 2)
         drops.append((dispersion, half))
-        factors.append(calibration_factor(grid.wavelengths, exptime=exptime,
-                                          dispersion=dispersion, response=response,
-                                          extinction=extinction, airmass_value=airmass_value))
+        factors.append(lamp * calibration_factor(
+            grid.wavelengths, exptime=exptime, dispersion=dispersion, response=response,
+            extinction=extinction, airmass_value=airmass_value))
     indexes = []
     for number, (table, (dispersion, half)) in enumerate(zip(tables, drops, strict=True),
                                                          start=1):

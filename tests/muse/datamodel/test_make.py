@@ -239,11 +239,12 @@ def test_data_cube_adapter_makes_cube_and_image(science_chain, sqlite_session, t
     inputs = {"pix_tables": list(science_chain.pixtables.values()),
               "extinct_table": [statics["EXTINCT_TABLE"]],
               "std_response": [statics["STD_RESPONSE"]], "filter_list": [statics["FILTER_LIST"]]}
+    # the reference set is the one the chain ran: no sky subtraction (ESO's on-line setting)
+    parameters = ScipostParameters().recipe_parameters()
+    assert parameters["skymethod"] == "none"
     with pytest.raises(RecipeError, match="parameter skymethod: expected one of none, simple, "
                                           "found 'model'"):
-        data_cube(inputs, ScipostParameters().recipe_parameters(), tmp_path / "reference")
-    # the sky method the recipe has, as the chain ran it
-    parameters = ScipostParameters(skymethod="none").recipe_parameters()
+        data_cube(inputs, {**parameters, "skymethod": "model"}, tmp_path / "model")
     with pytest.raises(RecipeError, match="expected one filter .* found white, Johnson_V"):
         data_cube(inputs, {**parameters, "filter": "white,Johnson_V"}, tmp_path / "two")
     assert not (tmp_path / "two").exists()

@@ -33,8 +33,8 @@ def test_pixtable_layout(pixtable, fitsverify):
     fitsverify(path)
     with fits.open(path) as hdul:
         assert [hdu.name for hdu in hdul[1:]] == ["XPOS", "YPOS", "LAMBDA", "DATA", "DQ", "STAT",
-                                                 "ORIGIN"]
-        assert {hdu.data.shape[1] for hdu in hdul[1:]} == {1}
+                                                 "ORIGIN", "PIXTABLE_FLAT_FIELD"]
+        assert {hdu.data.shape[1] for hdu in hdul[1:8]} == {1}
         header = hdul[0].header
         assert header["HIERARCH ESO PRO CATG"] == "PIXTABLE_OBJECT"
         assert header["HIERARCH ESO DRS MUSE PIXTABLE TYPE"] == "GEOFULL"
@@ -94,3 +94,35 @@ def test_missing_calibration_is_refused(pixtable, small_night, tmp_path):
         make_pixtable(small_night.object_files, {**calibrations, "WAVECAL_TABLE": []},
                       out_dir=tmp_path, ifus=[IFU])
     assert not list(tmp_path.iterdir())
+
+
+def test_the_flat_fields_lamp_goes_with_the_data(pixtable, small_night):
+    """PIXTABLE_FLAT_FIELD follows the true lamp spectrum; the level is the flat's mean."""
+    _, path, calibrations = pixtable
+    lamp = small_night.load_truth().model.lamp
+    with fits.open(path) as hdul:
+        table = hdul["PIXTABLE_FLAT_FIELD"].data
+        level = hdul[0].header["HIERARCH ESO DRS MUSE FLAT FLUX LAMP"]
+    assert level == fits.getheader(calibrations["MASTER_FLAT"][0])[
+        "HIERARCH ESO QC FLAT MASTER MEAN"]
+    assert np.all(np.diff(table["lambda"]) > 0)
+    # the lamp's shape to 1 % (the flat's pixels scatter around it by their response)
+    ratio = table["data"] / lamp.spectrum(table["lambda"])
+    assert np.std(ratio) / np.mean(ratio) < 0.01
+
+
+@pytest.mark.parametrize(("keyword", "value"), [("HIERARCH ESO INS MODE", "WFM-AO-N"),
+                                                ("HIERARCH ESO DET READ CURID", 2)])
+def test_a_master_flat_of_another_setup_is_refused(pixtable, small_night, tmp_path, keyword,
+                                                   value):
+    _, _, calibrations = pixtable
+    flat = tmp_path / "MASTER_FLAT-05.fits"
+    with fits.open(calibrations["MASTER_FLAT"][0]) as hdul:
+        hdul[0].header[keyword] = value
+        hdul.writeto(flat)
+    out = tmp_path / "out"
+    short = keyword.removeprefix("HIERARCH ")
+    with pytest.raises(RecipeError, match=f"{flat}\\[CHAN05\\]: keyword '{short}': expected "):
+        make_pixtable(small_night.object_files, {**calibrations, "MASTER_FLAT": [flat]},
+                      out_dir=out, ifus=[IFU])
+    assert not out.exists() or not list(out.iterdir())

@@ -22,6 +22,7 @@ from astropy.wcs import WCS
 from scipy.special import erf
 
 from common.errors import RecipeError
+from muse.recipes.fluxcal import FLUX_UNIT
 from muse.recipes.scipost import make_scipost
 
 N_IFUS, SLICES, WIDTH, ROWS = 24, 48, 8, 512
@@ -199,7 +200,7 @@ def test_cube_layout_wcs_and_units(drizzle_run, fitsverify):
         fitsverify(path)
     head, data_header, data, stat = read_cube(out / "DATACUBE_FINAL.fits")
     assert data.shape == (3681, 288, 32) and stat.shape == data.shape
-    assert data_header["BUNIT"] == "10**(-20)*erg/s/cm**2/Angstrom"
+    assert data_header["BUNIT"] == FLUX_UNIT
     assert head["HIERARCH ESO PRO CATG"] == "DATACUBE_FINAL"
     assert head["HIERARCH ESO PRO REC1 ID"] == "muse_scipost"
     assert head["HIERARCH ESO PRO REC1 PIPE ID"].startswith("muse-wise/")
@@ -211,7 +212,8 @@ def test_cube_layout_wcs_and_units(drizzle_run, fitsverify):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         wcs = WCS(data_header)
-    ra, dec, lam = wcs.pixel_to_world_values(15.5, 143.5, 0)
+    # the pointing is at position (0, 0) of the pixel tables, here their first spaxel
+    ra, dec, lam = wcs.pixel_to_world_values(0, 0, 0)
     assert (ra, dec) == pytest.approx((150.1, -20.2))
     assert lam == pytest.approx(4750.0e-10)  # astropy gives SI units
     assert wcs.pixel_to_world_values(0, 0, 3680)[2] == pytest.approx(9350.0e-10)
@@ -271,7 +273,7 @@ def test_fov_images_are_the_cube_collapsed_with_the_filters(drizzle_run, filter_
             warnings.simplefilter("error")
             with fits.open(out / f"IMAGE_FOV_{number:04d}.fits", checksum=True) as hdul:
                 image = hdul["DATA"].data
-                assert hdul["DATA"].header["BUNIT"] == "10**(-20)*erg/s/cm**2/Angstrom"
+                assert hdul["DATA"].header["BUNIT"] == FLUX_UNIT
                 assert hdul[0].header["HIERARCH ESO PRO CATG"] == "IMAGE_FOV"
                 WCS(hdul["DATA"].header)
         finite = np.isfinite(data)
@@ -305,7 +307,7 @@ def test_awe_recipe_scipost_with_a_positional_sof(inputs, tmp_path):
         "DATACUBE_FINAL.fits", "IMAGE_FOV_0001.fits", "IMAGE_FOV_0001.png"]
     head, data_header, data, _ = read_cube(out / "DATACUBE_FINAL.fits")
     assert head["HIERARCH ESO PRO CATG"] == "DATACUBE_FINAL"
-    assert data_header["BUNIT"] == "10**(-20)*erg/s/cm**2/Angstrom"  # the response was used
+    assert data_header["BUNIT"] == FLUX_UNIT  # the response was used
     assert data_header["CRVAL3"] == pytest.approx(6500.0, abs=1.25) and data.shape[0] < 200
     calibrations = {head[f"HIERARCH ESO PRO REC1 CAL{n} CATG"] for n in (1, 2)}
     assert calibrations == {"STD_RESPONSE", "EXTINCT_TABLE"}
@@ -330,8 +332,6 @@ def test_mpdaf_reads_the_products(drizzle_run, inputs):
     _, out, _ = drizzle_run
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        # astropy's only remark on ESO's BUNIT; mpdaf's own minicube.fits gets it too
-        warnings.filterwarnings("ignore", message=".*contains multiple slashes")
         cube = mpdaf_obj.Cube(str(out / "DATACUBE_FINAL.fits"))
         assert cube.shape == (3681, 288, 32)
         assert cube.wave.get_crval() == pytest.approx(4750.0)
@@ -374,16 +374,21 @@ def test_simple_sky_subtraction(inputs, tmp_path):
     assert np.nanmean(spectrum) == pytest.approx(CONTINUUM, rel=0.05)
 
 
-def copy_with(path: Path, target: Path, changes: dict[str, object] | None = None) -> Path:
+def copy_with(path: Path, target: Path, changes: dict[str, object] | None = None, *,
+              flat_field: bool = False) -> Path:
     with fits.open(path) as hdul:
         for key, value in (changes or {}).items():
             hdul[0].header[key] = value
+        if flat_field:
+            hdul.append(fits.BinTableHDU.from_columns(
+                [fits.Column("lambda", "D", array=[4000.0, 10000.0]),
+                 fits.Column("data", "D", array=[1.0, 1.0])], name="PIXTABLE_FLAT_FIELD"))
         hdul.writeto(target)
     return target
 
 
-@pytest.mark.parametrize("case", ["date", "mode", "missing", "duplicate", "combined",
-                                  "filter", "pixfrac"])
+@pytest.mark.parametrize("case", ["date", "mode", "curid", "missing", "duplicate", "combined",
+                                  "filter", "pixfrac", "lamp"])
 def test_bad_inputs_are_refused_without_products(inputs, tmp_path, case):
     out = tmp_path / "out"
     paths = list(inputs.pixtables)
@@ -396,6 +401,16 @@ def test_bad_inputs_are_refused_without_products(inputs, tmp_path, case):
         paths[9] = copy_with(paths[9], tmp_path / paths[9].name,
                              {"HIERARCH ESO INS MODE": "WFM-AO-N"})
         expected = f"{paths[9]}: keyword 'ESO INS MODE'"
+    elif case == "curid":
+        paths[11] = copy_with(paths[11], tmp_path / paths[11].name,
+                              {"HIERARCH ESO DET READ CURID": 2})
+        expected = f"{paths[11]}: keyword 'ESO DET READ CURID'"
+    elif case == "lamp":
+        # one table of another kind: with the flat field's lamp spectrum, the others without
+        paths[3] = copy_with(paths[3], tmp_path / paths[3].name,
+                             {"HIERARCH ESO DRS MUSE FLAT FLUX LAMP": 1000.0},
+                             flat_field=True)
+        expected = f"{paths[0]}: no PIXTABLE_FLAT_FIELD extension, but {paths[3].name} has one"
     elif case == "missing":
         del paths[16]
         expected = "missing IFU 17"
