@@ -6,6 +6,7 @@ step by step: what was made, reused and stopped, against the rows the database h
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import subprocess
@@ -14,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from common.persistent import session as open_session
 from common.database import connect
+from common.config import Context
+from common.persistent import session as open_session
 
 pytestmark = pytest.mark.slow
 
@@ -58,7 +60,7 @@ def test_the_cube_is_made_from_the_calibrations(demo):
     _, summary, _ = demo
     first = _step(summary, "datacube")
     assert first["state"] == "done" and first["cube_id"]
-    assert _classes(first["made"]) == ["DataCube", "ImageFov"] + ["PixTable"] * 24
+    assert _classes(first["made"]) == ["DataCube"] + ["PixTable"] * 24
     assert not first["stopped"]
 
 
@@ -86,13 +88,15 @@ def test_a_qc_failed_bias_stops_its_branch_and_is_not_remade(demo):
 def test_the_optimised_cube_sits_next_to_the_reference(demo):
     directory, summary, _ = demo
     optimised = _step(summary, "optimised-scipost")
-    assert _classes(optimised["made"]) == ["DataCube", "ImageFov"]
+    assert _classes(optimised["made"]) == ["DataCube"]
     compare = _step(summary, "compare")
     assert Path(compare["png"]).stat().st_size > 10_000
     assert Path(summary["white_light_png"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     from muse.datamodel import DataCube, MasterBias
 
-    with open_session(connect(f"sqlite:///{directory / 'awe.sqlite'}")):
+    database = connect(f"sqlite:///{directory / 'awe.sqlite'}")
+    demo_user = Context(user=getpass.getuser(), project="default", privileges=1)
+    with open_session(database, demo_user):
         cubes = DataCube.select_all()
         assert len(cubes) == 3
         reference = DataCube.get(summary["reference_cube"])
