@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from common.database import connect
 from common.config import Context
+from common.database import connect
 from common.persistent import session as open_session
 
 pytestmark = pytest.mark.slow
@@ -46,7 +46,7 @@ def _classes(entries):
 
 
 def test_the_night_is_ingested_and_calibrated(demo):
-    directory, summary, out = demo
+    _directory, summary, out = demo
     assert _step(summary, "simulate")["files"] == {"ARC": 3, "BIAS": 5, "FLAT": 5, "OBJECT": 1}
     ingest = _step(summary, "ingest")
     assert ingest["ingested"] == 19
