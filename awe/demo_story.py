@@ -8,7 +8,7 @@ stopped, with object ids), which :func:`tell_story` returns for ``summary.json``
 3. ask for the DATACUBE of the science exposure: the plan, the run, the lineage and the QC;
 4. invalidate the IFU-5 chip of one raw BIAS and ask again: MASTER BIAS 5 and its dependents
    are remade from the other frames, nothing else;
-5. an engineering BIAS of IFU 7 alone, three times too noisy, arrives: MASTER BIAS 7 is remade,
+5. an engineering BIAS of IFU 7 alone, six times too noisy, arrives: MASTER BIAS 7 is remade,
    fails its read-noise limit, and stops its branch (the cube is not remade); asked once more,
    nothing is remade; the operator marks that chip invalid and the reference cube is up to date;
 6. an optimised scipost (sky subtraction, finer drizzle) next to the reference, and
@@ -31,7 +31,7 @@ from common.errors import AweError
 NIGHT = dt.date(2016, 3, 14)
 INVALIDATED_IFU = 5
 NOISY_IFU = 7
-NOISE_FACTOR = 3.0
+NOISE_FACTOR = 6.0
 OPTIMISED = {"skymethod": "simple", "pixfrac": "0.6,0.6"}
 
 Say = Callable[[str], None]
@@ -82,11 +82,11 @@ def _outcomes(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
             for name in ("made", "reused", "stopped")}
 
 
-def _tell(story: Story, result: dict[str, Any]) -> None:
+def _tell(story: Story, result: dict[str, Any], *, list_made: bool = True) -> None:
     counts = {name: len(result.get(name, [])) for name in ("made", "reused", "stopped")}
     story.say(f"   job {result['job_id']}: {result['state']}; {counts['made']} made, "
               f"{counts['reused']} reused, {counts['stopped']} stopped")
-    for outcome in result.get("made", []):
+    for outcome in result.get("made", []) if list_made else []:
         story.say(f"     made    {outcome['node_id']} {outcome['object_id']:#x}")
     for outcome in result.get("stopped", []):
         story.say(f"     stopped {outcome['node_id']}: {outcome['reason']}")
@@ -139,7 +139,7 @@ def ingest(story: Story, night: Any) -> None:
         if row["state"] != "done":
             raise DemoError(f"calibration job {job_id} ended {row['state']}: {row['error']}")
         result = dict(row["result"], job_id=job_id, state=row["state"])
-        _tell(story, {**result, "made": []})
+        _tell(story, result, list_made=False)
         jobs.append({"job_id": job_id, "target": row["target"], **_outcomes(result)})
     story.record("ingest", ingested=len(results), jobs=jobs)
 
@@ -163,12 +163,16 @@ def cube_request(story: Story, exposure: str, name: str, title: str, *,
 
 
 def show_cube(story: Story, cube_id: int) -> None:
-    """The cube's lineage (three levels) and QC."""
+    """The cube's lineage (its inputs, then IFU 5's branch down to the raw chips) and QC."""
     from muse.datamodel import DataCube
 
     cube = DataCube.get(cube_id)
-    story.say(f"   lineage of {cube.filename} (awe lineage {cube_id:#x} --depth 3):")
-    story.say("\n".join("     " + line for line in str(cube.lineage(depth=3)).splitlines()))
+    story.say(f"   lineage of {cube.filename} (awe lineage {cube_id:#x} --depth 1):")
+    story.say("\n".join("     " + line for line in str(cube.lineage(depth=1)).splitlines()))
+    table = next(table for table in cube.pix_tables if table.ifu == INVALIDATED_IFU)
+    story.say(f"   and of its IFU-{INVALIDATED_IFU} pixel table (awe lineage "
+              f"{table.object_id:#x} --depth 2):")
+    story.say("\n".join("     " + line for line in str(table.lineage(depth=2)).splitlines()))
     qc = {key: getattr(cube, attribute) for key, attribute in cube.qc_keys.items()}
     story.say("   QC: " + ", ".join(f"{key} = {value}" for key, value in qc.items())
               + f"; failures: {cube.qc_failures() or 'none'}")
@@ -186,34 +190,42 @@ def invalidate_bias_chip(story: Story) -> int:
 
 
 def engineering_bias(story: Story, night: Any) -> Path:
-    """Step 5a: write and ingest a BIAS of IFU 7 alone, read out three times too noisy."""
+    """Step 5a: an engineering BIAS for IFU 7, its CHAN07 six times too noisy, ingested.
+
+    Only IFU 7 was under test: its other 23 chips are marked invalid at once (audited), so
+    the other IFUs' MASTER BIAS keep their inputs.
+    """
     import numpy as np
     from astropy.io import fits
 
+    from muse.datamodel import RawBiasChip
     from muse.datamodel.ingest import ingest_file
 
     source = night.bias_files[-1]
     with fits.open(source) as hdus:
-        primary = hdus[0].header.copy()
+        primary = hdus[0].header
+        moment = dt.datetime.fromisoformat(primary["DATE-OBS"]) + dt.timedelta(hours=1)
+        stamp = moment.isoformat(timespec="milliseconds")
+        primary["DATE-OBS"] = stamp
+        primary["MJD-OBS"] = primary["MJD-OBS"] + 1 / 24
+        primary["ARCFILE"] = f"MUSE.{stamp}.fits"
         chip = hdus[f"CHAN{NOISY_IFU:02d}"]
         data = chip.data.astype(np.float64)
         level = np.median(data)
-        noisy = np.clip(level + NOISE_FACTOR * (data - level), 0, 65535).astype(np.uint16)
-        header = chip.header.copy()
-    moment = dt.datetime.fromisoformat(primary["DATE-OBS"]) + dt.timedelta(hours=1)
-    stamp = moment.isoformat(timespec="milliseconds")
-    primary["DATE-OBS"] = stamp
-    primary["MJD-OBS"] = primary["MJD-OBS"] + 1 / 24
-    primary["ARCFILE"] = f"MUSE.{stamp}.fits"
-    primary["ESO TPL NEXP"], primary["ESO TPL EXPNO"] = 1, 1
-    path = story.directory / "raw" / primary["ARCFILE"]
-    fits.HDUList([fits.PrimaryHDU(header=primary),
-                  fits.ImageHDU(noisy, header=header)]).writeto(path)
+        chip.data = np.clip(level + NOISE_FACTOR * (data - level), 0, 65535).astype(np.uint16)
+        path = story.directory / "raw" / primary["ARCFILE"]
+        hdus.writeto(path)
     result = ingest_file(path, commit_it=True)
     if result.status != "ingested":
         raise DemoError(f"{path.name}: {result.status}: {result.message}")
-    story.say(f"   {path.name}: CHAN{NOISY_IFU:02d} only, {NOISE_FACTOR:g}× the read noise, "
-              "ingested")
+    others = 0
+    for raw_chip in RawBiasChip.of_night(NIGHT):
+        if raw_chip.raw_frame.filename == path.name and raw_chip.ifu != NOISY_IFU:
+            raw_chip.set_valid(0, reason=f"demo: engineering frame, only IFU {NOISY_IFU} "
+                                         "was under test")
+            others += 1
+    story.say(f"   {path.name}: CHAN{NOISY_IFU:02d} read out with {NOISE_FACTOR:g}× the "
+              f"noise, ingested; its other {others} chips marked invalid (not under test)")
     return path
 
 
@@ -270,11 +282,13 @@ def white_light(story: Story, cube_id: int) -> Path:
     with fits.open(path) as hdus:
         data = hdus["DATA"].data
         unit = hdus["DATA"].header.get("BUNIT", "")
-    figure, axes = plt.subplots(figsize=(6, 5.5))
+    rows, columns = data.shape
+    figure, axes = plt.subplots(figsize=(min(9.0, 2.5 + 6.0 * columns / rows), 7.0),
+                                layout="constrained")
     finite = data[np.isfinite(data)]
     low, high = np.percentile(finite, [1, 99.5]) if finite.size else (0, 1)
     shown = axes.imshow(data, origin="lower", cmap="gray", vmin=low, vmax=high)
-    axes.set_title(f"IMAGE_FOV (white) of {cube.exposure}")
+    axes.set_title(f"IMAGE_FOV (white)\n{cube.exposure}", fontsize=9)
     axes.set_xlabel("x [spaxel, 0.2 arcsec]")
     axes.set_ylabel("y [spaxel, 0.2 arcsec]")
     figure.colorbar(shown, ax=axes, label=unit)

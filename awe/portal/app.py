@@ -27,7 +27,7 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from awe.portal import queries
-from awe.portal.access import PortalSession, SessionStore, acting, can_see, check_csrf
+from awe.portal.access import PortalSession, SessionStore, can_see, check_csrf
 from awe.portal.files import FileCache
 from awe.portal.graph import lineage_graph
 from common.config import Context
@@ -142,7 +142,7 @@ def _context(settings: PortalSettings, user: str) -> Context:
 def _run(settings: PortalSettings, user: str, work: Callable[..., Any], *args: Any) -> Any:
     """``work(session, *args)`` in a fresh session for ``user``, acting as ``user``."""
     with persistent_session(settings.database, _context(settings, user), store=settings.store) \
-            as opened, acting(settings.database, user):
+            as opened, settings.database.acting_as(user):
         return work(opened, *args)
 
 

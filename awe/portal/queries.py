@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, false, func, or_, select
 
-from awe.portal.access import can_see, restrict, visible_clause
+from awe.portal.access import can_see, visible_clause
 from common.database import column_name as column_of
 from common.database import table_name
 from common.errors import NotFound, QueryError
@@ -273,8 +273,7 @@ def night_products(session: Session, night: dt.date) -> dict[str, dict[int, list
     """Class name → IFU → the visible calibrations of ``night`` (newest first): one query each."""
     found: dict[str, dict[int, list[Any]]] = {}
     for cls in CALIBRATIONS:
-        query = restrict(session, cls.night == night, cls).order_by(cls.creation_date,
-                                                                     desc=True)
+        query = (cls.night == night).order_by(cls.creation_date, desc=True)
         by_ifu: dict[int, list[Any]] = {}
         for obj in query:
             by_ifu.setdefault(obj.ifu, []).append(obj)
@@ -311,8 +310,8 @@ def alerts(session: Session, last: dt.date, nights: int) -> list[Alert]:
         found.extend(Alert(point.night, point.ifu, quantity.key, threshold.describe(value))
                      for point, value in data.outliers)
     for cls in CALIBRATIONS:
-        query = restrict(session, (cls.night >= first) & (cls.night <= last)
-                         & (cls.quality_flags != 0) & (cls.qc_override != True), cls)  # noqa: E712
+        query = ((cls.night >= first) & (cls.night <= last)
+                 & (cls.quality_flags != 0) & (cls.qc_override != True))  # noqa: E712
         for obj in query:
             found.append(Alert(obj.night, obj.ifu, cls.product_category,
                                "; ".join(obj.qc_failures()) or "flagged", obj.object_id))
@@ -370,7 +369,7 @@ def search(session: Session, text: str = "", class_name: str = "", attribute: st
         if attribute:
             parsed = parse_value(cls, attribute, value)
             query = getattr(cls, attribute) == parsed
-        return list(restrict(session, query, cls).order_by(cls.object_id)[:SEARCH_LIMIT])
+        return list(query.order_by(cls.object_id)[:SEARCH_LIMIT])
     if not text:
         return []
     object_id = _object_id(text)
@@ -380,9 +379,9 @@ def search(session: Session, text: str = "", class_name: str = "", attribute: st
         except (NotFound, QueryError):
             return []
         return [obj] if can_see(session, obj) else []
-    found = list(restrict(session, DataObject.filename == text, DataObject)[:SEARCH_LIMIT])
+    found = list((DataObject.filename == text)[:SEARCH_LIMIT])
     if not found:
         pattern = f"%{text.removesuffix('.fits')}%"
-        found = list(restrict(session, RawFrame.filename.like(pattern), RawFrame)
+        found = list(RawFrame.filename.like(pattern)
                      .order_by(RawFrame.filename)[:SEARCH_LIMIT])
     return found

@@ -78,11 +78,19 @@ def test_a_qc_failed_bias_stops_its_branch_and_is_not_remade(demo):
     _, summary, _ = demo
     failed = _step(summary, "qc-failure")
     assert failed["state"] == "stopped"
-    assert [entry["node"] for entry in failed["made"]] == ["MasterBias(night=2016-03-14,ifu=7)"]
-    reasons = [entry["reason"] for entry in failed["stopped"] if entry["class"] == "MasterBias"]
-    assert reasons and "BIAS MASTER" in reasons[0] and "RON" in reasons[0]
+    assert failed["made"] == []  # the remade MASTER BIAS 7 failed QC: it stops, see below
+    stopped = {entry["node"]: entry for entry in failed["stopped"]}
+    bias = stopped["MasterBias(night=2016-03-14,ifu=7)"]
+    assert "failed QC" in bias["reason"] and "RON" in bias["reason"] and bias["object_id"]
+    assert set(stopped) == {"MasterBias(night=2016-03-14,ifu=7)",
+                            "MasterFlat(night=2016-03-14,ifu=7)",
+                            "WavecalTable(night=2016-03-14,ifu=7)",
+                            "PixTable(exposure=MUSE.2016-03-15T03:00:04.228,ifu=7)",
+                            "DataCube(exposure=MUSE.2016-03-15T03:00:04.228)"}
     again = _step(summary, "asked-again")
     assert again["state"] == "stopped" and again["made"] == []
+    assert "not remade" in {entry["node"]: entry for entry in again["stopped"]}[
+        "MasterBias(night=2016-03-14,ifu=7)"]["reason"]
 
 
 def test_the_optimised_cube_sits_next_to_the_reference(demo):
