@@ -47,7 +47,7 @@ def test_in_process_dpu(user_session, ingested_night, monkeypatch) -> None:
     assert processor.dpus == [] and processor.backend_name() == "in-process"
     job_id = processor.run("MasterBias", night="2016-03-14", ifu=10)
     row = processor.wait(job_id, timeout=300)
-    assert row["state"] == "done", row
+    assert row["state"] == "done", row["error"]
     assert row["creator"] == user_session.context.user
     assert f"job {job_id} done" in processor.logs(job_id)
     assert job_id in [item["job_id"] for item in processor.jobs()]

@@ -29,6 +29,9 @@ from astropy.io import fits
 
 from common.config import Context
 from common.database import connect
+from common.database.accounts import add_member, create_project, create_user
+from common.database.evolution import prepare_owner_roles
+from common.database.schema import secure_schema
 from common.persistent import session
 from dataserver.store import LocalStore
 from dataserver.tokens import issue_token
@@ -67,6 +70,7 @@ class PortalData:
     good: int
     flagged: int
     cache: Path
+    role_prefix: str = ""
 
 
 def _inputs(store: LocalStore, chips: list, directory: Path, noise: float = 1.0) -> list[Path]:
@@ -123,10 +127,14 @@ def portal_data(request, small_night, tmp_path_factory) -> Iterator[PortalData]:
     """The night ingested and two MASTER_BIAS made by alice; tokens for alice and bob."""
     root = tmp_path_factory.mktemp("portal")
     name = None
+    prefix = ""
+    environment = pytest.MonkeyPatch()
     if request.param == "sqlite":
         url = f"sqlite:///{root / 'portal.sqlite'}"
     else:
         name = f"awe_portal_{os.getpid()}_{secrets.token_hex(3)}"
+        prefix = name + "_"  # the users' login roles, dropped with the database
+        environment.setenv("AWE_ROLE_PREFIX", prefix)
         with _postgres_admin() as admin:
             admin.execute(f'CREATE DATABASE "{name}"')
         url = f"{_postgres_base()}/{name}"
@@ -136,6 +144,13 @@ def portal_data(request, small_night, tmp_path_factory) -> Iterator[PortalData]:
         issue_token(root / f"{user}.token", user=user, users_file=tokens)
     database = connect(url, site=0)
     try:
+        if prefix:
+            prepare_owner_roles(database, prefix)
+            assert secure_schema(database, prefix)
+        for user, project in (("alice", "p1"), ("bob", "p2")):
+            create_user(database, user)
+            create_project(database, project, 2)
+            add_member(database, project, user)
         with session(database, Context(user="alice", project="p1", privileges=2, site=0),
                      store=store):
             warm = write_raw(root / "warm.fits", date_obs=WARM_DATE_OBS, temperature=31.0)
@@ -152,13 +167,17 @@ def portal_data(request, small_night, tmp_path_factory) -> Iterator[PortalData]:
         yield PortalData(url, root / "store", tokens,
                          (root / "alice.token").read_text().strip(),
                          (root / "bob.token").read_text().strip(), small_night.night,
-                         good.object_id, flagged.object_id, root / "cache")
+                         good.object_id, flagged.object_id, root / "cache", prefix)
     finally:
+        environment.undo()
         if name is not None:
             with _postgres_admin() as admin:
                 for (found,) in admin.execute("SELECT datname FROM pg_database WHERE datname "
                                               "LIKE %s", (name + "%",)).fetchall():
                     admin.execute(f'DROP DATABASE IF EXISTS "{found}" WITH (FORCE)')
+                for (role,) in admin.execute("SELECT rolname FROM pg_roles WHERE rolname "
+                                             "LIKE %s", (prefix + "%",)).fetchall():
+                    admin.execute(f'DROP ROLE IF EXISTS "{role}"')
 
 
 def copy_database(data: PortalData, directory: Path) -> PortalData:
@@ -183,7 +202,7 @@ def start_portal(data: PortalData, *extra: str) -> ServerProcess:
     return launch_server([sys.executable, "-m", "awe.cli", "portal", "serve", "--port", "0",
                           "--tokens", str(data.tokens), "--cache", str(data.cache), *extra],
                          env={"AWE_DATABASE": data.url, "AWE_STORE_ROOT": str(data.store_root),
-                              "AWE_PROJECT": "p1"})
+                              "AWE_PROJECT": "p1", "AWE_ROLE_PREFIX": data.role_prefix})
 
 
 @pytest.fixture(scope="module")
