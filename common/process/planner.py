@@ -1,9 +1,7 @@
 """The planner: for a request, decide per node reuse, make or stop, with set-based queries.
 
-A request is a processable class (found by name in the ``AWE_TARGET`` package), key values
-(coerced to the attributes' types; a list of values asks for each) and, per recipe, the id
-of a committed parameter set (the reference set when a recipe is not named). The planner
-knows no class: it reads each class's :class:`~common.process.spec.ProcessSpec`.
+A request: a class of ``AWE_TARGET``, key values (a list asks for each), parameter-set ids
+per recipe (reference otherwise); only each class's ``ProcessSpec`` is read.
 
 Two passes over the specs of the request, in dependency order (DESIGN §4, §6):
 
@@ -29,173 +27,33 @@ The number of statements depends on the specs of the request, not on how many no
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from itertools import product as cartesian
 from typing import Any
 
 from sqlalchemy import literal, select, union_all
 
-from common.config import load_config
 from common.database import column_name, list_table_name, table_name
 from common.errors import ConfigError, QueryError
 from common.persistent.session import current_session
 from common.persistent.session import session as open_session
 from common.process.plan import Plan, PlanNode, node_id_of, shown_failures
+from common.process.requests import (
+    RawInput,
+    Request,
+    coerce_keys,
+    concrete,
+    mean_moment,
+    raw_attributes,
+    resolve_class,
+    selectable,
+    spec_order,
+)
 from common.process.spec import Calib, Input, ProcessSpec
 
-__all__ = ["coerce_keys", "plan_target", "plan_targets", "resolve_class"]
+__all__ = ["plan_target", "plan_targets"]
 
 _OBSERVED = "DATE_OBS"
 """The attribute of a raw input that holds its observation time."""
-
-
-def resolve_class(cls_or_name: type | str) -> type:
-    """The processable class ``cls_or_name`` names, from the configured target package."""
-    if isinstance(cls_or_name, type):
-        cls = cls_or_name
-    else:
-        package = load_config().target
-        module = importlib.import_module(package)
-        cls = getattr(module, str(cls_or_name), None)
-        if not isinstance(cls, type):
-            names = sorted(name for name, value in vars(module).items()
-                           if isinstance(value, type)
-                           and getattr(value, "__process__", None) is not None)
-            raise ConfigError(f"target class {cls_or_name!r}: not in {package}; processable "
-                              f"classes are {', '.join(names)}")
-    if getattr(cls, "__process__", None) is None:
-        raise ConfigError(f"target class {cls.__name__}: it has no process specification "
-                          "(__process__); it cannot be made")
-    return cls
-
-
-def _coerce(cls: type, name: str, value: Any) -> Any:
-    prop = cls._meta.properties.get(name)
-    if prop is None:
-        raise ConfigError(f"{cls.__name__}: key {name!r} is not an attribute; expected "
-                          f"{', '.join(cls.__process__.keys)}")
-    kind = prop.type
-    try:
-        if kind is dt.date and isinstance(value, str):
-            return dt.date.fromisoformat(value)
-        if kind is dt.datetime and isinstance(value, str):
-            return dt.datetime.fromisoformat(value)
-        if kind is int and isinstance(value, str):
-            return int(value)
-        if kind is float and isinstance(value, str):
-            return float(value)
-    except ValueError:
-        expected = {dt.date: "an ISO date (2016-03-14)", dt.datetime: "an ISO datetime",
-                    int: "an integer", float: "a number"}[kind]
-        raise ConfigError(f"{cls.__name__}.{name}: expected {expected}, found "
-                          f"{value!r}") from None
-    if isinstance(kind, type) and not isinstance(value, kind):
-        raise ConfigError(f"{cls.__name__}.{name}: expected {kind.__name__}, found {value!r}")
-    return value
-
-
-def coerce_keys(cls: type, keys: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The key sets a request names: values coerced, a list (or ``a,b``) meaning each value.
-
-    Every key of the spec must be given; a key the spec does not have is refused.
-    """
-    spec: ProcessSpec = cls.__process__
-    unknown = sorted(set(keys) - set(spec.keys))
-    missing = [name for name in spec.keys if name not in keys]
-    if unknown or missing:
-        raise ConfigError(f"{cls.__name__}: expected the keys {', '.join(spec.keys)}; "
-                          + (f"unknown {', '.join(unknown)}" if unknown else
-                             f"missing {', '.join(missing)}"))
-    choices = []
-    for name in spec.keys:
-        value = keys[name]
-        if isinstance(value, str) and "," in value:
-            value = [part.strip() for part in value.split(",") if part.strip()]
-        values = value if isinstance(value, (list, tuple, set)) else [value]
-        choices.append([_coerce(cls, name, item) for item in values])
-    return [dict(zip(spec.keys, combination, strict=True))
-            for combination in cartesian(*choices)]
-
-
-@dataclass
-class _Raw:
-    """One raw input: its id, observation time and the attribute values the planner reads."""
-
-    object_id: int
-    observed: dt.datetime | None
-    values: dict[str, Any]
-
-
-@dataclass
-class _Request:
-    """One node being planned: a spec and its keys, what it needs, then its decision."""
-
-    spec: ProcessSpec
-    cls: type
-    keys: dict[str, Any]
-    node_id: str
-    moments: list[dt.datetime] = field(default_factory=list)
-    raw: dict[str, list[_Raw]] = field(default_factory=dict)
-    unselectable: dict[str, int] = field(default_factory=dict)
-    moment: dt.datetime | None = None
-    setup: dict[str, Any] = field(default_factory=dict)
-    children: dict[str, list[str]] = field(default_factory=dict)
-    calibs: dict[str, str | int | None] = field(default_factory=dict)
-    static_created: dict[str, dt.datetime] = field(default_factory=dict)
-    action: str = ""
-    reason: str = ""
-    object_id: int | None = None
-    object_ids: dict[str, int] = field(default_factory=dict)
-    created: dt.datetime | None = None
-    inputs: dict[str, Any] = field(default_factory=dict)
-    no_raw_data: bool = False
-
-
-def _spec_order(root: ProcessSpec) -> list[ProcessSpec]:
-    """Specs reachable from ``root``, every spec before the specs it needs."""
-    order: list[ProcessSpec] = []
-    marks: dict[int, str] = {}
-
-    def needs(spec: ProcessSpec) -> list[ProcessSpec]:
-        found = [item.cls.__process__ for item in spec.inputs if item.select == "products"]
-        found += [calib.cls.__process__ for calib in spec.calibrations
-                  if getattr(calib.cls, "__process__", None) is not None]
-        return found
-
-    def visit(spec: ProcessSpec) -> None:
-        state = marks.get(id(spec))
-        if state == "done":
-            return
-        if state == "open":
-            raise ConfigError(f"process specs: recipe {spec.recipe} needs itself (a cycle)")
-        marks[id(spec)] = "open"
-        for needed in needs(spec):
-            visit(needed)
-        marks[id(spec)] = "done"
-        order.append(spec)
-
-    visit(root)
-    return order[::-1]
-
-
-def _concrete(cls: type) -> list[type]:
-    from common.persistent.registry import concrete_classes
-
-    return list(concrete_classes(cls))
-
-
-def _selectable(row: Mapping[str, Any]) -> bool:
-    """Whether a product row is selectable: valid, and unflagged or overridden."""
-    return (row["is_valid"] or 0) >= 1 and (not row["quality_flags"] or bool(row["qc_override"]))
-
-
-def _mean(moments: Sequence[dt.datetime]) -> dt.datetime | None:
-    if not moments:
-        return None
-    first = moments[0]
-    return first + sum((moment - first for moment in moments), dt.timedelta()) / len(moments)
 
 
 class _Planner:
@@ -205,8 +63,8 @@ class _Planner:
                  wanted_attributes: tuple[str, ...]) -> None:
         self.session = current_session()
         self.wanted_attributes = wanted_attributes
-        self.requests: dict[str, _Request] = {}
-        self.by_spec: dict[int, list[_Request]] = {}
+        self.requests: dict[str, Request] = {}
+        self.by_spec: dict[int, list[Request]] = {}
         self.parameter_ids = dict(parameters or {})
         self.parameter_sets: dict[str, Any] = {}
 
@@ -229,14 +87,14 @@ class _Planner:
     # -- requests ---------------------------------------------------------------------------
 
     def request(self, spec: ProcessSpec, keys: Mapping[str, Any],
-                moment: dt.datetime | None) -> _Request:
+                moment: dt.datetime | None) -> Request:
         """The request of ``spec`` with ``keys`` (one per node), noting who needs it when."""
         cls = spec.products[0]
         keys = {name: keys[name] for name in spec.keys}
         node_id = node_id_of(cls.__name__, keys)
         found = self.requests.get(node_id)
         if found is None:
-            found = _Request(spec, cls, keys, node_id)
+            found = Request(spec, cls, keys, node_id)
             self.requests[node_id] = found
             self.by_spec.setdefault(id(spec), []).append(found)
         if moment is not None:
@@ -245,7 +103,7 @@ class _Planner:
 
     def raw_inputs(self, item: Input, key_sets: Sequence[Mapping[str, Any]],
                    names: Sequence[str],
-                   group: Sequence[str] = ()) -> dict[tuple, tuple[list[_Raw], int]]:
+                   group: Sequence[str] = ()) -> dict[tuple, tuple[list[RawInput], int]]:
         """Selectable raw inputs of ``item`` by key tuple (``names`` + ``group``); others' count.
 
         One statement for the whole batch (every key of ``names`` in the set of its values):
@@ -278,7 +136,7 @@ class _Planner:
                 sorted({keys[name] for keys in key_sets})))
         statement = statement.order_by(observed, table.c.object_id)
         present = [name for name in wanted if name in columns]
-        grouped: dict[tuple, tuple[list[_Raw], int]] = {}
+        grouped: dict[tuple, tuple[list[RawInput], int]] = {}
         with self.session.database.read() as connection:
             rows = connection.execute(statement).all()
         key_positions = [5 + present.index(name) for name in (*names, *group)]
@@ -288,7 +146,7 @@ class _Planner:
             is_valid, quality_flags, override = row[2], row[3], row[4]
             if (is_valid is None or is_valid >= 1) and (not quality_flags or override):
                 values = dict(zip(present, row[5:], strict=True))
-                chosen.append(_Raw(row[0], row[1], values))
+                chosen.append(RawInput(row[0], row[1], values))
             else:
                 grouped[key] = (chosen, rejected + 1)
         return grouped
@@ -299,7 +157,7 @@ class _Planner:
         for link in record.links:
             target = record.properties[link].target
             tables = []
-            for klass in _concrete(target):
+            for klass in concrete(target):
                 table = self.session.table(table_name(klass.__name__))
                 if all(column_name(name) in table.c for name in names):
                     tables.append(table)
@@ -334,12 +192,12 @@ class _Planner:
         for request in requests:
             raws = [raw for chosen in request.raw.values() for raw in chosen]
             if raws:
-                request.moment = _mean([raw.observed for raw in raws if raw.observed])
+                request.moment = mean_moment([raw.observed for raw in raws if raw.observed])
                 request.setup = dict(raws[0].values)
         self.expand_calibrations(spec, requests)
 
     def expand_products(self, spec: ProcessSpec, item: Input,
-                        requests: Sequence[_Request]) -> None:
+                        requests: Sequence[Request]) -> None:
         """The requests of the products ``item`` consumes, one per value of their other keys."""
         sub = item.cls.__process__
         given = [name for name in sub.keys if name in spec.keys]
@@ -357,7 +215,7 @@ class _Planner:
             for key, (chosen, _) in sorted(found.items(), key=lambda pair: pair[0]):
                 if key[:len(given)] != wanted or not chosen:
                     continue
-                moment = _mean([raw.observed for raw in chosen if raw.observed])
+                moment = mean_moment([raw.observed for raw in chosen if raw.observed])
                 observed.extend(raw.observed for raw in chosen if raw.observed)
                 keys = dict(zip(given + extra, key, strict=True))
                 children.append(self.request(sub, keys, moment).node_id)
@@ -366,9 +224,9 @@ class _Planner:
             request.children[item.name] = children
             request.raw.setdefault(item.name, [])
             if observed:
-                request.moment = _mean(observed)
+                request.moment = mean_moment(observed)
 
-    def expand_calibrations(self, spec: ProcessSpec, requests: Sequence[_Request]) -> None:
+    def expand_calibrations(self, spec: ProcessSpec, requests: Sequence[Request]) -> None:
         """The calibration requests (processable) or best objects (static) of ``requests``."""
         for calib in spec.calibrations:
             sub = getattr(calib.cls, "__process__", None)
@@ -382,7 +240,7 @@ class _Planner:
             else:
                 self.select_static(calib, requests)
 
-    def calibration_keys(self, request: _Request, sub: ProcessSpec) -> dict[str, Any] | None:
+    def calibration_keys(self, request: Request, sub: ProcessSpec) -> dict[str, Any] | None:
         """The keys of the calibration request: the request's own, else its raw data's."""
         keys = {}
         raws = [raw for chosen in request.raw.values() for raw in chosen]
@@ -395,7 +253,7 @@ class _Planner:
                 return None
         return keys
 
-    def best_for(self, calib: Calib, requests: Sequence[_Request]) -> list[Any]:
+    def best_for(self, calib: Calib, requests: Sequence[Request]) -> list[Any]:
         """The best selectable ``calib.cls`` objects for ``requests``' dates: one statement."""
         cls = calib.cls
         targets = [(request.moment, request.keys.get("ifu") if "ifu" in cls._meta.properties
@@ -405,7 +263,7 @@ class _Planner:
         parameters = self.parameters_of(spec) if spec is not None else None
         return cls.select_for_targets(targets, parameters=parameters)
 
-    def select_static(self, calib: Calib, requests: Sequence[_Request]) -> None:
+    def select_static(self, calib: Calib, requests: Sequence[Request]) -> None:
         """The best ingested calibration ``calib`` for each dated request."""
         dated = [request for request in requests if request.moment is not None]
         for request, found in zip(dated, self.best_for(calib, dated) if dated else [],
@@ -418,7 +276,7 @@ class _Planner:
 
     # -- pass 2: bottom up ------------------------------------------------------------------
 
-    def candidates(self, spec: ProcessSpec, requests: Sequence[_Request]) -> dict[str, list]:
+    def candidates(self, spec: ProcessSpec, requests: Sequence[Request]) -> dict[str, list]:
         """Existing products of ``spec`` with the requested parameter set, newest first."""
         cls = spec.products[0]
         table = self.session.table(table_name(cls.__name__))
@@ -469,7 +327,7 @@ class _Planner:
         return by_node
 
     def sibling_rows(self, cls: type, spec: ProcessSpec,
-                     requests: Sequence[_Request]) -> list[dict[str, Any]]:
+                     requests: Sequence[Request]) -> list[dict[str, Any]]:
         """Rows of ``cls``, made by the same runs as the spec's first product (one query)."""
         table = self.session.table(table_name(cls.__name__))
         columns = ["object_id", "creation_date", "is_valid", "quality_flags", "qc_override",
@@ -481,7 +339,7 @@ class _Planner:
         with self.session.database.read() as connection:
             return [dict(row._mapping) for row in connection.execute(statement)]
 
-    def wanted(self, request: _Request) -> tuple[dict[str, Any], str | None]:
+    def wanted(self, request: Request) -> tuple[dict[str, Any], str | None]:
         """The input and calibration ids the request would use now, or why it cannot run.
 
         Values are object ids (int), node ids of nodes to make (str) or None.
@@ -532,14 +390,14 @@ class _Planner:
                 wanted[calib.name] = value
         return wanted, None
 
-    def created_of(self, request: _Request, name: str) -> dt.datetime | None:
+    def created_of(self, request: Request, name: str) -> dt.datetime | None:
         """When the calibration ``name`` the request uses now was committed."""
         origin = request.calibs.get(name)
         if isinstance(origin, str):
             return self.requests[origin].created
         return request.static_created.get(name)
 
-    def compare(self, request: _Request, row: Mapping[str, Any],
+    def compare(self, request: Request, row: Mapping[str, Any],
                 wanted: Mapping[str, Any]) -> str | None:
         """Why ``row`` is not up to date with ``wanted`` (None: it is)."""
         shown = f"{row['object_id']:#x}"
@@ -572,11 +430,11 @@ class _Planner:
                         "is needed")
         return None
 
-    def futile(self, request: _Request, row: Mapping[str, Any]) -> str:
+    def futile(self, request: Request, row: Mapping[str, Any]) -> str:
         """The reason a remake would be futile: ``row`` (or a sibling) failed, same inputs."""
         cls = request.cls
         for name, item in row["siblings"].items():
-            if not _selectable(row) or _selectable(item):
+            if not selectable(row) or selectable(item):
                 continue
             cls = next(klass for klass in request.spec.products if klass.__name__ == name)
             row = item
@@ -600,7 +458,7 @@ class _Planner:
         if not requests:
             return
         existing = self.candidates(spec, requests)
-        fallbacks: dict[str, list[_Request]] = {}
+        fallbacks: dict[str, list[Request]] = {}
         for request in requests:
             wanted, problem = self.wanted(request)
             if problem is not None:
@@ -615,7 +473,7 @@ class _Planner:
                 made = [row, *row["siblings"].values()]
                 if any(item is None for item in made):
                     continue
-                selectable = all(_selectable(item) for item in made)
+                selectable = all(selectable(item) for item in made)
                 why = self.compare(request, row, wanted)
                 if why is None and selectable:
                     request.action, request.object_id = "reuse", row["object_id"]
@@ -640,7 +498,7 @@ class _Planner:
         for group in fallbacks.values():
             self.fall_back(spec, group)
 
-    def fall_back(self, spec: ProcessSpec, requests: list[_Request]) -> None:
+    def fall_back(self, spec: ProcessSpec, requests: list[Request]) -> None:
         """A calibration without raw data of its night: the best selectable one, if any."""
         for request in requests:
             request.moment = request.moments[0]
@@ -657,7 +515,7 @@ class _Planner:
 
     # -- the plan ---------------------------------------------------------------------------
 
-    def node(self, request: _Request) -> PlanNode:
+    def node(self, request: Request) -> PlanNode:
         """The plan node of ``request``; an optional calibration that is stopped is left out."""
         depends = [node_id for children in request.children.values() for node_id in children]
         optional = {calib.name for calib in request.spec.calibrations if calib.optional}
@@ -687,15 +545,15 @@ def plan_targets(cls_or_name: type | str, key_sets: Iterable[Mapping[str, Any]],
         with open_session(session.database, session.context, store=session._store):
             return plan_targets(cls, key_sets, parameters=parameters)
     spec: ProcessSpec = cls.__process__
-    recipes = {item.recipe for item in _spec_order(spec)}
+    recipes = {item.recipe for item in spec_order(spec)}
     unknown = sorted(set(parameters or {}) - recipes)
     if unknown:
         raise ConfigError(f"parameters for {', '.join(unknown)}: {cls.__name__} runs the "
                           f"recipes {', '.join(sorted(recipes))}")
-    order = _spec_order(spec)
-    planner = _Planner(parameters, _raw_attributes(order))
+    order = spec_order(spec)
+    planner = _Planner(parameters, raw_attributes(order))
     for recipe in parameters or {}:
-        item = next(entry for entry in _spec_order(spec) if entry.recipe == recipe)
+        item = next(entry for entry in spec_order(spec) if entry.recipe == recipe)
         planner.parameters_of(item)
     roots = [planner.request(spec, keys, None) for keys in key_sets]
     if not roots:
@@ -707,7 +565,7 @@ def plan_targets(cls_or_name: type | str, key_sets: Iterable[Mapping[str, Any]],
     nodes: list[PlanNode] = []
     seen: set[str] = set()
 
-    def emit(request: _Request) -> None:
+    def emit(request: Request) -> None:
         if request.node_id in seen:
             return
         seen.add(request.node_id)
@@ -729,19 +587,6 @@ def plan_targets(cls_or_name: type | str, key_sets: Iterable[Mapping[str, Any]],
                              f"{sum(root.action == 'stop' for root in roots)} stopped"),
                      depends_on=[root.node_id for root in roots])
     return Plan([*nodes, group], group.node_id)
-
-
-def _raw_attributes(order: Sequence[ProcessSpec]) -> tuple[str, ...]:
-    """The attributes read from raw inputs: every key and every calibration's setup keys."""
-    names: dict[str, None] = {}
-    for spec in order:
-        names.update(dict.fromkeys(spec.keys))
-        for calib in spec.calibrations:
-            names.update(dict.fromkeys(calib.match))
-            sub = getattr(calib.cls, "__process__", None)
-            if sub is not None:
-                names.update(dict.fromkeys(sub.keys))
-    return tuple(names)
 
 
 def plan_target(cls_or_name: type | str, keys: Mapping[str, Any], *,

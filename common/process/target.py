@@ -30,7 +30,8 @@ from common.persistent.loading import load_ids
 from common.persistent.session import current_session
 from common.process.executor import Executor
 from common.process.plan import Plan, PlanNode, plain_keys, shown_failures
-from common.process.planner import plan_target, resolve_class
+from common.process.planner import plan_target
+from common.process.requests import resolve_class
 from common.process.spec import ProcessSpec
 from common.process.worker import SCHEDULER_PREFIX
 

@@ -9,7 +9,7 @@ import pytest
 
 from common.errors import ConfigError
 from common.process.plan import Plan, PlanNode, node_id_of, shown_failures
-from common.process.planner import coerce_keys, resolve_class
+from common.process.requests import coerce_keys, resolve_class
 from muse.datamodel import MasterBias, MasterFlat, RawBias
 
 
