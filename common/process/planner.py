@@ -15,13 +15,10 @@ Two passes over the specs of the request, in dependency order (DESIGN §4, §6):
    (one query, plus one per input list), each checked by the up-to-date rule: selectable,
    made from exactly the current selectable raw inputs, linked to the calibrations chosen
    now, none of them newer, its validity covering the dates of the requests that need it.
-   The newest up-to-date product is reused; otherwise a product with the same inputs and
-   parameter set that is invalid or QC-flagged stops the branch (no futile remake, naming
-   the object, why, and the ways on); otherwise the node is made. Too few inputs, or a
+   The newest up-to-date one is reused; else an invalid or QC-flagged one from the same
+   inputs and parameters stops the branch (no futile remake); else it is made. Too few, or a
    stopped dependency, stop a node and the nodes that need it; a calibration whose night has
    no raw data falls back to the best selectable one for the date.
-
-The number of statements depends on the specs of the request, not on how many nodes it has.
 """
 
 from __future__ import annotations
@@ -47,6 +44,7 @@ from common.process.requests import (
     resolve_class,
     selectable,
     spec_order,
+    visible_only,
 )
 from common.process.spec import Calib, Input, ProcessSpec
 
@@ -138,7 +136,7 @@ class _Planner:
         present = [name for name in wanted if name in columns]
         grouped: dict[tuple, tuple[list[RawInput], int]] = {}
         with self.session.database.read() as connection:
-            rows = connection.execute(statement).all()
+            rows = connection.execute(visible_only(self.session, statement, table)).all()
         key_positions = [5 + present.index(name) for name in (*names, *group)]
         for row in rows:
             key = tuple(row[position] for position in key_positions)
@@ -297,6 +295,7 @@ class _Planner:
         statement = statement.order_by(table.c.creation_date.desc(), table.c.object_id.desc())
         lists = [item.name for item in spec.inputs if item.max != 1
                  and item.name in cls._meta.lists]
+        statement = visible_only(self.session, statement, table)
         with self.session.database.read() as connection:
             rows = [dict(row._mapping) for row in connection.execute(statement)]
             ids = [row["object_id"] for row in rows]
@@ -337,7 +336,8 @@ class _Planner:
             statement = statement.where(table.c[column_name(name)].in_(
                 sorted({request.keys[name] for request in requests})))
         with self.session.database.read() as connection:
-            return [dict(row._mapping) for row in connection.execute(statement)]
+            rows = connection.execute(visible_only(self.session, statement, table))
+            return [dict(row._mapping) for row in rows]
 
     def wanted(self, request: Request) -> tuple[dict[str, Any], str | None]:
         """The input and calibration ids the request would use now, or why it cannot run.

@@ -17,6 +17,7 @@ from typing import Any
 
 from common.config import load_config
 from common.errors import ConfigError
+from common.persistent.visibility import visibility
 from common.process.spec import ProcessSpec
 
 __all__ = [
@@ -192,3 +193,14 @@ def raw_attributes(order: Sequence[ProcessSpec]) -> tuple[str, ...]:
             if sub is not None:
                 names.update(dict.fromkeys(sub.keys))
     return tuple(names)
+
+
+def visible_only(session: Any, statement: Any, table: Any) -> Any:
+    """``statement`` narrowed to the rows of ``table`` the session's user may see.
+
+    The planner's statements are built in SQLAlchemy Core, outside the query compiler, so
+    they add the compiler's visibility rule themselves (nothing where the database enforces
+    row-level security): a plan never names an input the job's user cannot load.
+    """
+    rule = visibility(session)
+    return statement if rule is None else statement.where(rule(table))
