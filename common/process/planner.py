@@ -473,9 +473,9 @@ class _Planner:
                 made = [row, *row["siblings"].values()]
                 if any(item is None for item in made):
                     continue
-                selectable = all(selectable(item) for item in made)
+                usable = all(selectable(item) for item in made)
                 why = self.compare(request, row, wanted)
-                if why is None and selectable:
+                if why is None and usable:
                     request.action, request.object_id = "reuse", row["object_id"]
                     request.object_ids = {request.cls.__name__: row["object_id"],
                                           **{name: item["object_id"]
@@ -486,7 +486,7 @@ class _Planner:
                     break
                 if why is None:
                     failed = failed or row
-                elif selectable:
+                elif usable:
                     outdated = outdated or why
             if not request.action and failed is not None:
                 request.action, request.object_id = "stop", failed["object_id"]
