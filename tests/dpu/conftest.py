@@ -1,4 +1,9 @@
-"""Fixtures of the DPU tests: a connected database per backend, a site of DPU daemons."""
+"""Fixtures of the DPU tests: a fresh database per module and backend, a site of DPU daemons.
+
+Each module gets a database of its own (a new SQLite file, or a new PostgreSQL database
+dropped afterwards): raw data ingested by other tests' users would otherwise be in the
+session database already, invisible to this module's user at privileges 1.
+"""
 
 from __future__ import annotations
 
@@ -16,14 +21,32 @@ import pytest
 from common.config import Context
 from common.database import Database, connect
 from dataserver.store import LocalStore
+from tests.conftest import _postgres_admin
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="session")
-def database(database_url: str) -> Iterator[Database]:
-    """The test database of the backend, connected (and initialised) once."""
-    connected = connect(database_url, site=0)
+@pytest.fixture(scope="module")
+def site_url(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of this module's own database, of the backend of ``database_url``."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path_factory.mktemp('dpu-db') / 'site.sqlite'}"
+        return
+    base, name = database_url.rsplit("/", 1)
+    name = f"{name}_dpu{secrets.token_hex(3)}"
+    with _postgres_admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with _postgres_admin() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def database(site_url: str) -> Iterator[Database]:
+    """This module's database, connected (and initialised) once."""
+    connected = connect(site_url, site=0)
     yield connected
     connected.dispose()
 
@@ -64,14 +87,14 @@ class DpuSite:
         return LocalStore(self.store_root)
 
 
-@pytest.fixture(scope="session")
-def site_store_root(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="module")
+def site_store_root(site_url: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The store of the site, one per test database (rows and files stay together)."""
     return tmp_path_factory.mktemp("dpu-store")
 
 
 @pytest.fixture
-def dpu_site(database_url: str, database: Database, site_store_root: Path, tmp_path: Path,
+def dpu_site(site_url: str, database: Database, site_store_root: Path, tmp_path: Path,
              python: str, start_server: Callable[..., Any]) -> DpuSite:
     """A token file, the site's store and the test database, for daemons started by the test."""
     token = secrets.token_hex(16)
@@ -79,7 +102,7 @@ def dpu_site(database_url: str, database: Database, site_store_root: Path, tmp_p
     token_file.write_text(token + "\n", encoding="utf-8")
     home = tmp_path / "home"
     home.mkdir()
-    return DpuSite(database_url, token, token_file, site_store_root, home, python,
+    return DpuSite(site_url, token, token_file, site_store_root, home, python,
                    start_server)
 
 
