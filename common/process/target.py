@@ -33,7 +33,7 @@ from common.process.plan import Plan, PlanNode, plain_keys, shown_failures
 from common.process.planner import plan_target
 from common.process.requests import resolve_class
 from common.process.spec import ProcessSpec
-from common.process.worker import SCHEDULER_PREFIX
+from common.process.worker import RUN_MARKER, SCHEDULER_PREFIX
 
 __all__ = ["NodeOutcome", "TargetResult", "process_target", "run_job"]
 
@@ -154,6 +154,7 @@ class _Run:
         self.state: dict[str, str] = {}
         self.result = TargetResult(plan)
         self.workdir = Path(tempfile.mkdtemp(prefix=SCHEDULER_PREFIX))
+        (self.workdir / RUN_MARKER).touch()
         self.total = len(plan.to_make())
         self.done = 0
 

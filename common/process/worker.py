@@ -18,6 +18,7 @@ import io
 import logging
 import re
 import shutil
+import tempfile
 import traceback
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,10 +27,13 @@ from typing import Any
 from common.files import write_bytes_atomically
 from common.process.spec import load_adapter
 
-__all__ = ["SCHEDULER_PREFIX", "fetch_input", "open_task_store", "run_task"]
+__all__ = ["RUN_MARKER", "SCHEDULER_PREFIX", "fetch_input", "open_task_store", "run_task"]
 
 SCHEDULER_PREFIX = "awe-target-"
 """Name prefix of the per-run work directories a scheduler makes for its tasks."""
+
+RUN_MARKER = ".run-active"
+"""File a scheduler keeps in its work directory while its run lasts."""
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.=-]+")
 
@@ -86,7 +90,8 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
     is in the message).
     """
     node_id = task.get("node_id", "?")
-    root = Path(task["workdir"]) / _UNSAFE.sub("_", node_id)
+    workdir = Path(task["workdir"])
+    root: Path | None = None
     log = io.StringIO()
     handler = logging.StreamHandler(log)
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
@@ -94,15 +99,15 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
     logger.addHandler(handler)
     try:
         store = open_task_store(task["store"])
-        if root.exists():
-            shutil.rmtree(root)
+        workdir.mkdir(parents=True, exist_ok=True)
+        root = Path(tempfile.mkdtemp(prefix=_UNSAFE.sub("_", node_id) + "-", dir=workdir))
         inputs: dict[str, list[Path]] = {}
         for name, refs in task["inputs"].items():
             directory = root / "in" / name
             directory.mkdir(parents=True, exist_ok=True)
             inputs[name] = [fetch_input(store, ref, directory) for ref in refs]
         out = root / "out"
-        out.mkdir(parents=True)
+        out.mkdir()
         result = load_adapter(task["adapter"])(inputs, dict(task["params"]), out)
         outputs = task["outputs"]
         products: dict[str, dict[str, Any]] = {}
@@ -122,9 +127,10 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
                            f"{traceback.format_exc(limit=8)}") from None
     finally:
         logger.removeHandler(handler)
-        shutil.rmtree(root, ignore_errors=True)
-        if root.parent.name.startswith(SCHEDULER_PREFIX):
-            # the scheduler removed its directory while this task ran (its run ended, e.g.
-            # cancelled): the last task out leaves nothing behind
+        if root is not None:
+            shutil.rmtree(root, ignore_errors=True)
+        if workdir.name.startswith(SCHEDULER_PREFIX) and not (workdir / RUN_MARKER).exists():
+            # the scheduler's run ended (e.g. cancelled) while this task ran: the last task
+            # out leaves nothing behind
             with contextlib.suppress(OSError):
-                root.parent.rmdir()
+                workdir.rmdir()

@@ -11,12 +11,13 @@ import subprocess
 import sys
 import textwrap
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from common.process.executor import Executor
 from common.process.local import InlineExecutor, LocalExecutor
-from common.process.worker import run_task
+from common.process.worker import RUN_MARKER, SCHEDULER_PREFIX, run_task
 
 ADAPTER = "tests.common.process.task_adapters:joined"
 
@@ -53,7 +54,32 @@ def test_run_task_reads_ranges_and_stores_the_product(local_store, tmp_path):
     assert result["qc"] == {"Product": {"JOINED SIZE": len(expected)}}
     assert result["attributes"]["Product"]["made"] == "2016-03-15T01:02:03"
     assert pickle.loads(pickle.dumps(result)) == result
-    assert not (tmp_path / "work" / "Product_ifu_2_").exists()  # the work directory is gone
+    assert list((tmp_path / "work").iterdir()) == []  # the task's own directory is gone
+
+
+def test_tasks_of_one_node_at_once_do_not_share_a_directory(local_store, tmp_path):
+    _raw(local_store, tmp_path)
+    first, second = _task(local_store, tmp_path, sleep=1.0), _task(local_store, tmp_path)
+    second["outputs"] = {"Product": "PRODUCT.again.bin"}
+    with ThreadPoolExecutor(2) as pool:
+        slow = pool.submit(run_task, first)
+        time.sleep(0.3)
+        fast = pool.submit(run_task, second)
+        assert fast.result(60)["files"] == ["PRODUCT.again.bin"]
+        assert slow.result(60)["files"] == ["PRODUCT.2.bin"]
+
+
+def test_a_task_keeps_a_running_schedulers_directory(local_store, tmp_path):
+    _raw(local_store, tmp_path)
+    task = _task(local_store, tmp_path)
+    running = tmp_path / f"{SCHEDULER_PREFIX}running"
+    running.mkdir()
+    (running / RUN_MARKER).touch()
+    ended = tmp_path / f"{SCHEDULER_PREFIX}ended"
+    run_task({**task, "workdir": str(running)})
+    run_task({**task, "workdir": str(ended), "outputs": {"Product": "PRODUCT.late.bin"}})
+    assert [path.name for path in running.iterdir()] == [RUN_MARKER]
+    assert not ended.exists()  # a straggler of an ended run leaves nothing behind
 
 
 def test_a_failing_adapter_names_the_node(local_store, tmp_path):
