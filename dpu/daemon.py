@@ -121,7 +121,9 @@ def serve(scheduler: Scheduler, *, host: str, port: int, token: str, info: dict[
 
     def stop(signum: int, frame: Any) -> None:
         stopping.set()
-        daemon.shutdown()
+        # Pyro's shutdown waits for the request loop to end: from this (the loop's) thread
+        # it would wait its full 5 s timeout
+        threading.Thread(target=daemon.shutdown, name="dpu-shutdown", daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
