@@ -3,6 +3,7 @@
 The fewest frames the recipes take: 3 BIAS, 3 FLAT,LAMP, 3 ARC (one per lamp), the OBJECT
 and the static calibrations; 24 IFUs (muse_scipost needs them all). The request uses the
 reference parameter sets; a second scipost set (``pixfrac`` changed) is the optimised request.
+It runs on PostgreSQL: the demo (``tests/awe/test_demo.py``) makes the same cube on SQLite.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from muse.datamodel import DataCube, ImageFov, PixTable, ScipostParameters
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)],
+                         indirect=True)
 def test_data_cube_from_raw_data(small_night, night_db):
     night = small_night
     night_db([*night.bias_files[:3], *night.flat_files[:3], *night.arc_files[:3],

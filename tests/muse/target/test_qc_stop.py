@@ -83,10 +83,8 @@ def test_a_flagged_bias_stops_its_branch_only(small_night, night_db, tmp_path):
 
 
 @pytest.mark.slow
-def test_awe_target_prints_the_plan_and_the_outcome(small_night, night_db, tmp_path,
-                                                    database_url):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the command is the same on every database; run it on SQLite")
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the same on every database
+def test_awe_target_prints_the_plan_and_the_outcome(small_night, night_db, tmp_path):
     night_db([*small_night.bias_files[:3], *small_night.flat_files[:3]])
     environment = {**os.environ, "AWE_DATABASE": f"sqlite:///{tmp_path / 'target.sqlite'}",
                    "AWE_STORE_ROOT": str(tmp_path / "store"), "AWE_SITE": "0",
