@@ -43,9 +43,10 @@ IFU = 7
 
 
 @pytest.fixture
-def sqlite_session(sqlite_url, local_store):
-    """The adapters run once, on SQLite (the mapping is tested on both backends)."""
-    database = connect(sqlite_url, site=0)
+def sqlite_session(tmp_path, local_store):
+    """The adapters run once, on a SQLite database of their own (the mapping is tested on both
+    backends; other tests' ingests of the same night must not answer 'present')."""
+    database = connect(f"sqlite:///{tmp_path / 'make.sqlite'}", site=0)
     context = Context(user="tester", project="test", privileges=1, site=0)
     with session(database, context, store=local_store) as opened:
         yield opened
