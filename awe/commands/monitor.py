@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from awe.progress import StepProgress
+from common.files import write_bytes_atomically
 
 HELP = "show a night's raw QC per IFU, plot its trend over N nights and list the alerts"
 
@@ -53,11 +54,16 @@ def run(args: argparse.Namespace) -> int:
         if not rows:
             print("  no raw BIAS chips")
     # lazy for start-up speed: matplotlib is imported only when plots are written
-    from awe.commands._monitor_plots import plot_trend
+    from awe.trend_plot import trend_png
 
     args.out.mkdir(parents=True, exist_ok=True)
     for trend in trends:
-        path = plot_trend(trend, args.out / f"monitor-{trend.quantity.attribute}.png")
+        first, last = trend.nights[0], trend.nights[-1]
+        png = trend_png(trend.quantity, trend.values,
+                        [(alert.night, alert.value) for alert in trend.alerts], "alert",
+                        f"{trend.quantity.label} of raw BIAS chips, nights {first} to {last}",
+                        first, last, width=9)
+        path = write_bytes_atomically(args.out / f"monitor-{trend.quantity.attribute}.png", png)
         print(f"plot {path}")
     alerts = [alert for trend in trends for alert in trend.alerts]
     for alert in alerts:

@@ -501,9 +501,13 @@ async def trend_png(request: web.Request) -> web.Response:
     last, nights = _window(request, DEFAULT_TREND_NIGHTS)
     data = await _db(request, user, _trend, request.match_info["key"], last, nights)
     # lazy for start-up speed: matplotlib is imported when a PNG is first asked for
-    from awe.portal.plots import trend_png as draw
+    from awe.trend_plot import trend_png as draw
 
-    body = await asyncio.to_thread(draw, data)
+    quantity = data.quantity
+    body = await asyncio.to_thread(
+        draw, quantity, data.points,
+        [(point.night, value) for point, value in data.outliers], "outside threshold",
+        f"{quantity.label}, nights {data.first} to {data.last}", data.first, data.last)
     return web.Response(body=body, content_type="image/png")
 
 

@@ -40,7 +40,7 @@ async def serve(settings: PortalSettings, host: str, port: int, *, cert: Path | 
         print(f"listening on {bound}", flush=True)
         loop = asyncio.get_running_loop()
         # matplotlib takes seconds to import: load it while no one waits for a PNG
-        warming = loop.run_in_executor(None, importlib.import_module, "awe.portal.plots")
+        warming = loop.run_in_executor(None, importlib.import_module, "awe.trend_plot")
         stop = asyncio.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)

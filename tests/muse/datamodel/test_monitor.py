@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import subprocess
 import sys
@@ -10,7 +11,7 @@ import sys
 import pytest
 from PIL import Image
 
-from awe.commands._monitor_plots import plot_trend
+from awe.trend_plot import trend_png
 from muse.datamodel.monitor import raw_qc_trends
 from tests.muse.datamodel.test_ingest import write_raw
 
@@ -41,8 +42,10 @@ def test_trends_and_alerts(three_nights, tmp_path, assert_query_count):
     assert sorted({value.mean for value in median.of_night(LAST)}) == [1001.0 + i
                                                                        for i in range(24)]
     for trend in trends:
-        path = plot_trend(trend, tmp_path / f"{trend.quantity.attribute}.png")
-        with Image.open(path) as image:
+        png = trend_png(trend.quantity, trend.values,
+                        [(alert.night, alert.value) for alert in trend.alerts], "alert",
+                        trend.quantity.label, trend.nights[0], trend.nights[-1])
+        with Image.open(io.BytesIO(png)) as image:
             image.verify()
             assert image.format == "PNG"
 
