@@ -195,11 +195,11 @@ def engineering_bias(story: Story, night: Any) -> Path:
     Only IFU 7 was under test: its other 23 chips are marked invalid at once (audited), so
     the other IFUs' MASTER BIAS keep their inputs.
     """
-    import numpy as np
     from astropy.io import fits
 
     from muse.datamodel import RawBiasChip
     from muse.datamodel.ingest import ingest_file
+    from muse.instrument import amplified_noise
 
     source = night.bias_files[-1]
     with fits.open(source) as hdus:
@@ -210,9 +210,7 @@ def engineering_bias(story: Story, night: Any) -> Path:
         primary["MJD-OBS"] = primary["MJD-OBS"] + 1 / 24
         primary["ARCFILE"] = f"MUSE.{stamp}.fits"
         chip = hdus[f"CHAN{NOISY_IFU:02d}"]
-        data = chip.data.astype(np.float64)
-        level = np.median(data)
-        chip.data = np.clip(level + NOISE_FACTOR * (data - level), 0, 65535).astype(np.uint16)
+        chip.data = amplified_noise(chip.data, NOISE_FACTOR)
         path = story.directory / "raw" / primary["ARCFILE"]
         hdus.writeto(path)
     result = ingest_file(path, commit_it=True)

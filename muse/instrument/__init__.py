@@ -16,8 +16,9 @@
 Left out: dark, twilight, pinhole-mask and standard-star exposures.
 """
 
-from muse.instrument.model import InstrumentModel
+from muse.instrument.model import InstrumentModel, amplified_noise
 from muse.instrument.night import SimulatedNight, simulate_night
 from muse.instrument.truth import FrameTruth, NightTruth
 
-__all__ = ["FrameTruth", "InstrumentModel", "NightTruth", "SimulatedNight", "simulate_night"]
+__all__ = ["FrameTruth", "InstrumentModel", "NightTruth", "SimulatedNight", "amplified_noise",
+           "simulate_night"]

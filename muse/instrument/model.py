@@ -40,6 +40,7 @@ __all__ = [
     "LampModel",
     "PortModel",
     "SliceModel",
+    "amplified_noise",
     "pixel_box_profile",
 ]
 
@@ -238,6 +239,17 @@ class IfuModel:
             across = 1.0 - model.illumination_bow * ((x - centre) / half_width) ** 2
             light[:, first - 1:last] += model.throughput * profile * across
         return light
+
+
+def amplified_noise(data: np.ndarray, factor: float) -> np.ndarray:
+    """A raw chip as a noisier detector reads it (engineering frames, QC tests).
+
+    Deviations from the median are ``factor`` times larger; the median stays; the result is
+    clipped to the 16-bit range.
+    """
+    values = np.asarray(data, dtype=np.float64)
+    level = np.median(values)
+    return np.clip(level + factor * (values - level), 0, 65535).astype(np.uint16)
 
 
 def pixel_box_profile(first: int, last: int, left: np.ndarray | float,

@@ -38,6 +38,7 @@ from muse.datamodel.make import (
     wavecal_table,
 )
 from muse.datamodel.products import record_products
+from muse.instrument import amplified_noise
 
 IFU = 7
 
@@ -84,10 +85,7 @@ def test_single_ifu_file_is_the_raw_extension(small_night, tmp_path):
 def _noisier(path, factor):
     with fits.open(path) as hdus:
         primary, chip = hdus[0].header, hdus[1]
-        data = chip.data.astype(np.float64)
-        level = np.median(data)
-        noisy = np.clip(level + factor * (data - level), 0, 65535).astype(np.uint16)
-        header = chip.header.copy()
+        noisy, header = amplified_noise(chip.data, factor), chip.header.copy()
     fits.HDUList([fits.PrimaryHDU(header=primary),
                   fits.ImageHDU(noisy, header=header)]).writeto(path, overwrite=True)
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy.special import ndtr
 
-from muse.instrument.model import InstrumentModel, pixel_box_profile
+from muse.instrument.model import InstrumentModel, amplified_noise, pixel_box_profile
 from muse.instrument.truth import FrameTruth, digitise, render_raw
 from muse.layout import FULL, SMALL
 
@@ -153,3 +153,13 @@ def test_full_size_uses_the_same_code():
     trimmed = FULL.detector.trim(raw)
     assert trimmed.shape == (4112, 4096)
     assert model.pixel_response(24).shape == (4112, 4096)
+
+
+def test_amplified_noise_keeps_the_median_and_clips_to_16_bits():
+    rng = np.random.default_rng(3)
+    chip = np.round(1000 + rng.normal(0, 3, (200, 200))).astype(np.uint16)
+    chip[0, 0] = 65000
+    noisy = amplified_noise(chip, 6.0)
+    assert noisy.dtype == np.uint16 and np.median(noisy) == np.median(chip)
+    assert np.std(noisy[1:]) == pytest.approx(6 * np.std(chip[1:].astype(float)), rel=0.01)
+    assert noisy[0, 0] == 65535

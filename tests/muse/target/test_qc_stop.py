@@ -11,7 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 from astropy.io import fits
 
@@ -19,6 +18,7 @@ from common.process.jobs import Job
 from common.process.local import LocalExecutor
 from common.process.target import process_target, run_job
 from muse.datamodel import MasterBias, MasterFlat
+from muse.instrument import amplified_noise
 
 NOISY_IFU = 2
 
@@ -29,9 +29,7 @@ def _noisier(path: Path, directory: Path, factor: float = 3.0) -> Path:
     target = directory / path.name
     with fits.open(path) as hdus:
         chip = hdus[f"CHAN{NOISY_IFU:02d}"]
-        data = chip.data.astype(np.float64)
-        level = np.median(data)
-        chip.data = np.clip(level + factor * (data - level), 0, 65535).astype(np.uint16)
+        chip.data = amplified_noise(chip.data, factor)
         hdus.writeto(target)
     return target
 
