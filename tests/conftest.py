@@ -3,9 +3,10 @@
 - Every test session runs with ``AWE_HOME`` in a temporary directory and no other ``AWE_*``
   variable, so no test reads or writes ``~/.awe``.
 - ``sqlite_url`` and ``postgres_url`` are fresh databases for the session; ``database_url`` is
-  parametrised over both, for the backend-neutral suites. The PostgreSQL database (and every
-  role whose name starts with its name) is dropped afterwards. Without a server the PostgreSQL
-  tests skip, except under ``CI=true``, where they fail.
+  parametrised over both, for the backend-neutral suites; ``module_database_url`` is a fresh
+  database of that backend for one module. A PostgreSQL database (and every role whose name
+  starts with its name) is dropped afterwards (:func:`new_postgres_database`). Without a
+  server the PostgreSQL tests skip, except under ``CI=true``, where they fail.
 - ``local_store`` is a fresh :class:`dataserver.store.LocalStore`.
 - ``start_server(argv)`` starts a real server process that binds port 0 and prints
   ``listening on PORT``; it is stopped after the test.
@@ -22,6 +23,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,22 +69,39 @@ def _postgres_admin():
         pytest.skip(message)
 
 
+POSTGRES_BASE = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://",
+                                                              "postgresql+psycopg://")
+"""The SQLAlchemy URL of the test server without a database name."""
+
+
+@contextmanager
+def new_postgres_database(name: str, *role_prefixes: str) -> Iterator[str]:
+    """A new PostgreSQL database ``name``, as a SQLAlchemy URL; dropped afterwards.
+
+    Also dropped: every database whose name starts with ``name`` (copies a test made) and
+    every role whose name starts with ``name`` or one of ``role_prefixes``.
+    """
+    with _postgres_admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{POSTGRES_BASE}/{name}"
+    finally:
+        with _postgres_admin() as admin:
+            for (found,) in admin.execute("SELECT datname FROM pg_database "
+                                          "WHERE starts_with(datname, %s)", (name,)).fetchall():
+                admin.execute(f'DROP DATABASE IF EXISTS "{found}" WITH (FORCE)')
+            for prefix in (name, *role_prefixes):
+                roles = admin.execute("SELECT rolname FROM pg_roles WHERE starts_with(rolname, "
+                                      "%s) ORDER BY length(rolname) DESC", (prefix,)).fetchall()
+                for (role,) in roles:
+                    admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """URL of a fresh PostgreSQL database for this test session, dropped afterwards."""
-    name = f"awe_test_{os.getpid()}_{secrets.token_hex(3)}"
-    with _postgres_admin() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with _postgres_admin() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            roles = admin.execute("SELECT rolname FROM pg_roles WHERE rolname LIKE %s",
-                                  (name + "%",)).fetchall()
-            for (role,) in roles:
-                admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+    with new_postgres_database(f"awe_test_{os.getpid()}_{secrets.token_hex(3)}") as url:
+        yield url
 
 
 @pytest.fixture(scope="session", params=["sqlite", pytest.param("postgres",
@@ -90,6 +109,22 @@ def postgres_url() -> Iterator[str]:
 def database_url(request: pytest.FixtureRequest) -> str:
     """The same tests on a fresh SQLite file and a fresh PostgreSQL database."""
     return request.getfixturevalue(f"{request.param}_url")
+
+
+@pytest.fixture(scope="module")
+def module_database_url(database_url: str,
+                        tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh database of the backend of ``database_url`` for one module, dropped afterwards.
+
+    For modules whose rows must not meet the session database's: the same raw file ingested
+    by another test answers 'present', and other users' rows are invisible at privileges 1.
+    """
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path_factory.mktemp('module-db') / 'awe.sqlite'}"
+        return
+    with new_postgres_database(f"{database_url.rsplit('/', 1)[1]}_m{secrets.token_hex(3)}") \
+            as url:
+        yield url
 
 
 @pytest.fixture
@@ -118,15 +153,21 @@ class ServerProcess:
         The output pipe is drained and closed, so no open pipe is left for the garbage
         collector to report as a ResourceWarning during some later test.
         """
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout)
-        _close_output(self.process, self.collector, timeout)
-        return self.process.returncode
+        return stop_process(self.process, self.collector, timeout)
+
+
+def stop_process(process: subprocess.Popen[str], collector: threading.Thread,
+                 timeout: float) -> int:
+    """SIGTERM, then SIGKILL after ``timeout``; the output pipe drained and closed; the code."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout)
+    _close_output(process, collector, timeout)
+    return process.returncode
 
 
 def _close_output(process: subprocess.Popen[str], collector: threading.Thread,

@@ -36,17 +36,17 @@ IFU = 5
 
 
 @pytest.fixture(scope="module")
-def two_biases(small_night, database_url, tmp_path_factory):
+def two_biases(small_night, module_database_url, tmp_path_factory):
     """IFU 5's MASTER_BIAS made twice from the same raw chips: sigclip and median."""
     tmp_path = tmp_path_factory.mktemp("two-biases")
     local_store = LocalStore(tmp_path / "store")
     (tmp_path / "in").mkdir()
-    database = connect(database_url, site=0)
+    database = connect(module_database_url, site=0)
     context = Context(user="tester", project="test", privileges=1, site=0)
     with session(database, context, store=local_store) as opened:
         for path in small_night.bias_files:
             result = ingest_file(path, commit_it=True)
-            assert result.status in ("ingested", "skipped"), result.message
+            assert result.status == "ingested", result.message
         chips = list((RawBiasChip.ifu == IFU) & (RawBiasChip.night == small_night.night))
         inputs = [fetch_single_ifu(local_store.read_range, chip.raw_frame.filename,
                                    chip.raw_frame.primary_size,

@@ -21,26 +21,15 @@ import pytest
 from common.config import Context
 from common.database import Database, connect
 from dataserver.store import LocalStore
-from tests.conftest import _postgres_admin
+from tests.conftest import stop_process
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def site_url(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The URL of this module's own database, of the backend of ``database_url``."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path_factory.mktemp('dpu-db') / 'site.sqlite'}"
-        return
-    base, name = database_url.rsplit("/", 1)
-    name = f"{name}_dpu{secrets.token_hex(3)}"
-    with _postgres_admin() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with _postgres_admin() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def site_url(module_database_url: str) -> str:
+    """The URL of the site's database: this module's own."""
+    return module_database_url
 
 
 @pytest.fixture(scope="module")
@@ -148,17 +137,7 @@ class Watched:
 
     def stop(self, timeout: float = 30.0) -> int:
         """SIGTERM, then SIGKILL after ``timeout``; the pipe is closed; the exit code."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout)
-        self._collector.join(timeout)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
-        return self.process.returncode
+        return stop_process(self.process, self._collector, timeout)
 
 
 @pytest.fixture
@@ -173,3 +152,14 @@ def background() -> Iterator[Callable[..., Watched]]:
     yield start
     for item in started:
         item.stop()
+
+
+@pytest.fixture(scope="module")
+def dask_cluster() -> Iterator[Any]:
+    """A Dask LocalCluster of two worker processes on loopback."""
+    from distributed import LocalCluster
+
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                           host="127.0.0.1", dashboard_address=None)
+    yield cluster
+    cluster.close()

@@ -12,17 +12,6 @@ from dpu.executors import DaskExecutor, executor_factory
 ADAPTER = "tests.common.process.task_adapters:joined"
 
 
-@pytest.fixture(scope="module")
-def dask_cluster():
-    """A Dask LocalCluster of two worker processes on loopback."""
-    from distributed import LocalCluster
-
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                           host="127.0.0.1", dashboard_address=None)
-    yield cluster
-    cluster.close()
-
-
 def _task(store, tmp_path, ifu: int, **params):
     return {"node_id": f"Product(ifu={ifu})", "adapter": ADAPTER,
             "inputs": {"raw": [{"name": "raw.bin", "offset": 10 + 10 * ifu, "size": 10,

@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-import pytest
-
 from dpu.client import Processor
 
 NIGHT = dt.date(2016, 3, 14)
@@ -126,17 +124,6 @@ def test_kill_and_restart_completes_the_job(dpu_site, user_session, ingested_nig
         assert len(_products("TraceTable", ifu)) == 1
     _complete(ifus, tmp_path)
     assert "restarted: re-planning" in processor.logs(job_id)
-
-
-@pytest.fixture(scope="module")
-def dask_cluster():
-    """A Dask LocalCluster of two worker processes on loopback."""
-    from distributed import LocalCluster
-
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                           host="127.0.0.1", dashboard_address=None)
-    yield cluster
-    cluster.close()
 
 
 def test_dask_executor_and_two_clients(dpu_site, user_session, ingested_night, dask_cluster,

@@ -15,6 +15,7 @@ import psycopg
 import pytest
 
 from common.database import register_declaring
+from tests.conftest import new_postgres_database
 
 # As an application does: connect declares the system classes of the persistent layer.
 register_declaring("common.persistent")
@@ -32,7 +33,7 @@ def postgres_admin(postgres_url: str) -> Callable[[str], psycopg.Connection]:
 
 
 @pytest.fixture
-def fresh_postgres_url(postgres_url: str, postgres_admin,
+def fresh_postgres_url(postgres_url: str,
                        monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """URL of a new, empty PostgreSQL database for this test only; dropped with its roles.
 
@@ -43,19 +44,8 @@ def fresh_postgres_url(postgres_url: str, postgres_admin,
     name = f"{session}_evo_{secrets.token_hex(3)}"
     prefix = f"{session}_{secrets.token_hex(2)}_"
     monkeypatch.setenv("AWE_ROLE_PREFIX", prefix)
-    with postgres_admin() as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{postgres_url.rsplit('/', 1)[0]}/{name}"
-    finally:
-        with postgres_admin() as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            roles = connection.execute(
-                "SELECT rolname FROM pg_roles WHERE starts_with(rolname, %s) "
-                "OR starts_with(rolname, %s) ORDER BY length(rolname) DESC",
-                (name, prefix)).fetchall()
-            for (role,) in roles:
-                connection.execute(f'DROP ROLE IF EXISTS "{role}"')
+    with new_postgres_database(name, prefix) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -21,7 +21,7 @@ from common.database import Database, connect
 from common.database.accounts import add_member, create_project, create_user
 from common.database.evolution import prepare_owner_roles
 from common.database.schema import secure_schema
-from tests.conftest import POSTGRES_ADMIN_URL, _postgres_admin
+from tests.conftest import POSTGRES_BASE, new_postgres_database
 
 USERS = ("alice", "bob", "carol")
 PROJECTS = {"alpha": (("alice", False), ("bob", True)), "beta": (("carol", False),)}
@@ -65,32 +65,23 @@ def pg_installation(monkeypatch_module: pytest.MonkeyPatch) -> Iterator[Installa
     """A fresh PostgreSQL database with the group roles, RLS and the three users."""
     name = f"awe_priv_{os.getpid()}_{secrets.token_hex(3)}"
     prefix = name + "_"
-    with _postgres_admin() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-    url = f"{base}/{name}"
     monkeypatch_module.setenv("AWE_ROLE_PREFIX", prefix)
     installation = None
-    try:
-        admin_db = connect(url, site=0)
-        prepare_owner_roles(admin_db, prefix)
-        assert secure_schema(admin_db, prefix)
-        installation = Installation("postgresql", url, prefix, admin_db)
-        _populate(installation)
-        host = base.split("@", 1)[1]
-        for user in USERS:
-            installation.users[user] = connect(
-                f"postgresql+psycopg://{prefix}{user}@{host}/{name}", site=0)
-        yield installation
-    finally:
-        if installation is not None:
-            installation.dispose()
-        with _postgres_admin() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            roles = admin.execute("SELECT rolname FROM pg_roles WHERE rolname LIKE %s",
-                                  (prefix + "%",)).fetchall()
-            for (role,) in roles:
-                admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+    with new_postgres_database(name) as url:
+        try:
+            admin_db = connect(url, site=0)
+            prepare_owner_roles(admin_db, prefix)
+            assert secure_schema(admin_db, prefix)
+            installation = Installation("postgresql", url, prefix, admin_db)
+            _populate(installation)
+            host = POSTGRES_BASE.split("@", 1)[1]
+            for user in USERS:
+                installation.users[user] = connect(
+                    f"postgresql+psycopg://{prefix}{user}@{host}/{name}", site=0)
+            yield installation
+        finally:
+            if installation is not None:
+                installation.dispose()
 
 
 @pytest.fixture(scope="module")
