@@ -12,6 +12,7 @@ the module's read-only copy, a real process.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -23,7 +24,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pytest
 from astropy.io import fits
 
@@ -47,7 +47,14 @@ from muse.datamodel.extract import HduRange, fetch_single_ifu
 from muse.datamodel.ingest import ingest_file
 from muse.datamodel.make import master_bias, master_flat
 from muse.datamodel.products import record_products
-from tests.conftest import POSTGRES_ADMIN_URL, ServerProcess, _postgres_admin, launch_server
+from muse.instrument import amplified_noise
+from tests.conftest import (
+    POSTGRES_BASE,
+    ServerProcess,
+    _postgres_admin,
+    launch_server,
+    new_postgres_database,
+)
 from tests.muse.datamodel.test_ingest import write_raw
 
 GOOD_IFU = 7
@@ -83,10 +90,7 @@ def _inputs(store: LocalStore, chips: list, directory: Path, noise: float = 1.0)
         for path in paths:
             with fits.open(path) as hdus:
                 primary, chip = hdus[0].header, hdus[1]
-                data = chip.data.astype(np.float64)
-                level = np.median(data)
-                noisy = np.clip(level + noise * (data - level), 0, 65535).astype(np.uint16)
-                header = chip.header.copy()
+                noisy, header = amplified_noise(chip.data, noise), chip.header.copy()
             fits.HDUList([fits.PrimaryHDU(header=primary),
                           fits.ImageHDU(noisy, header=header)]).writeto(path, overwrite=True)
     return paths
@@ -116,28 +120,26 @@ def _bias(store: LocalStore, night, ifu: int, directory: Path, noise: float) -> 
     return product
 
 
-def _postgres_base() -> str:
-    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://",
-                                                        "postgresql+psycopg://")
-
-
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres",
                                                                  marks=pytest.mark.postgres)])
 def portal_data(request, small_night, tmp_path_factory) -> Iterator[PortalData]:
     """The night ingested and two MASTER_BIAS made by alice; tokens for alice and bob."""
     root = tmp_path_factory.mktemp("portal")
-    name = None
-    prefix = ""
-    environment = pytest.MonkeyPatch()
-    if request.param == "sqlite":
-        url = f"sqlite:///{root / 'portal.sqlite'}"
-    else:
-        name = f"awe_portal_{os.getpid()}_{secrets.token_hex(3)}"
-        prefix = name + "_"  # the users' login roles, dropped with the database
-        environment.setenv("AWE_ROLE_PREFIX", prefix)
-        with _postgres_admin() as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        url = f"{_postgres_base()}/{name}"
+    with contextlib.ExitStack() as cleanup:
+        environment = cleanup.enter_context(pytest.MonkeyPatch.context())
+        prefix = ""
+        if request.param == "sqlite":
+            url = f"sqlite:///{root / 'portal.sqlite'}"
+        else:
+            name = f"awe_portal_{os.getpid()}_{secrets.token_hex(3)}"
+            prefix = name + "_"  # the users' login roles, dropped with the database
+            environment.setenv("AWE_ROLE_PREFIX", prefix)
+            url = cleanup.enter_context(new_postgres_database(name))
+        yield _populated(url, prefix, root, small_night)
+
+
+def _populated(url: str, prefix: str, root: Path, small_night) -> PortalData:
+    """Alice's night, her two MASTER_BIAS (one flagged) and flat in ``url``; both tokens."""
     store = LocalStore(root / "store")
     tokens = root / "users"
     for user in ("alice", "bob"):
@@ -163,21 +165,9 @@ def portal_data(request, small_night, tmp_path_factory) -> Iterator[PortalData]:
             assert flat.quality_flags == 0 and trace.quality_flags == 0
     finally:
         database.dispose()
-    try:
-        yield PortalData(url, root / "store", tokens,
-                         (root / "alice.token").read_text().strip(),
-                         (root / "bob.token").read_text().strip(), small_night.night,
-                         good.object_id, flagged.object_id, root / "cache", prefix)
-    finally:
-        environment.undo()
-        if name is not None:
-            with _postgres_admin() as admin:
-                for (found,) in admin.execute("SELECT datname FROM pg_database WHERE datname "
-                                              "LIKE %s", (name + "%",)).fetchall():
-                    admin.execute(f'DROP DATABASE IF EXISTS "{found}" WITH (FORCE)')
-                for (role,) in admin.execute("SELECT rolname FROM pg_roles WHERE rolname "
-                                             "LIKE %s", (prefix + "%",)).fetchall():
-                    admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+    return PortalData(url, root / "store", tokens, (root / "alice.token").read_text().strip(),
+                      (root / "bob.token").read_text().strip(), small_night.night,
+                      good.object_id, flagged.object_id, root / "cache", prefix)
 
 
 def copy_database(data: PortalData, directory: Path) -> PortalData:
@@ -193,7 +183,7 @@ def copy_database(data: PortalData, directory: Path) -> PortalData:
         copy = f"{template}_{secrets.token_hex(3)}"
         with _postgres_admin() as admin:
             admin.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{template}"')
-        url = f"{_postgres_base()}/{copy}"
+        url = f"{POSTGRES_BASE}/{copy}"
     return PortalData(**{**data.__dict__, "url": url, "cache": directory / "cache"})
 
 
