@@ -7,6 +7,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYX    := $(shell find common muse dpu dataserver awe -name '*.pyx' 2>/dev/null)
+# pytest-xdist processes for `make test` (one per core; a module stays in one process)
+TEST_WORKERS ?= auto
 
 .PHONY: all demo test bench lint build fitsverify chromium clean
 
@@ -54,7 +56,7 @@ lint: build $(STAMP)-test
 
 test: build $(STAMP)-test fitsverify chromium lint
 	@if [ "$$CI" = true ]; then bash .ci/ensure-postgres; fi
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: build $(STAMP)-bench
 	@set -e; for script in bench/bench_*.py; do \
