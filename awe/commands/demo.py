@@ -6,7 +6,8 @@ as the night is complete), ask for the DATACUBE of the science exposure (plan, l
 invalidate one raw BIAS chip of IFU 5 and see only its branch remade, see a QC-failed MASTER
 BIAS of IFU 7 stop its branch and not be remade for nothing, run an optimised scipost next to
 the reference and compare the two cubes, and write the white-light image. ``--federated`` does
-the same with two data servers and a DPU daemon as real processes on loopback ports. What
+the same with two data servers and a DPU daemon as real processes on loopback ports (the
+raw data on one, the products on the other, read through the peers). What
 happened at each step (made, reused, stopped, with object ids) is left in ``summary.json``.
 """
 
@@ -38,10 +39,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 @contextmanager
-def _server(argv: list[str], log: Path) -> Iterator[int]:
+def _server(argv: list[str], log: Path, env: dict[str, str] | None = None) -> Iterator[int]:
     """Start ``argv``, wait for its ``listening on PORT`` line, stop it on exit; yield PORT."""
     with open(log, "ab") as errors:
-        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=errors, text=True)
+        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=errors, text=True,
+                                   env=env)
     try:
         deadline = time.monotonic() + LISTEN_TIMEOUT
         port = None
@@ -96,16 +98,18 @@ def _federation(stack: ExitStack, home: Path) -> None:
             [sys.executable, "-m", "dataserver", "--root", str(servers / f"store{index + 1}"),
              "--port", str(port), "--tokens", str(users), "--peer", urls[1 - index],
              "--peer-token", str(peer_token)], servers / f"dataserver{index + 1}.log"))
-    os.environ["AWE_DATASERVERS"] = ",".join(urls)
     os.environ["AWE_STORE_TOKEN_FILE"] = str(token)
     os.environ["AWE_TOKEN_FILE"] = str(dpu_token)
+    # two nodes: the DPU's node stores on the first server, the user's on the second; each
+    # reads the other's files through its own server's peer
     port = stack.enter_context(_server(
         [sys.executable, "-m", "awe", "dpu", "serve", "--port", "0", "--name", "demo",
          "--token-file", str(dpu_token), "--workers", str(os.cpu_count() or 1)],
-        servers / "dpu.log"))
+        servers / "dpu.log", env={**os.environ, "AWE_DATASERVERS": ",".join(urls)}))
+    os.environ["AWE_DATASERVERS"] = ",".join(reversed(urls))
     os.environ["AWE_DPU"] = f"PYRO:awe.dpu@127.0.0.1:{port}"
-    print(f"   data servers {', '.join(urls)}; DPU {os.environ['AWE_DPU']} "
-          f"(logs in {servers})")
+    print(f"   data servers {', '.join(urls)} (raw data on the second, products on the "
+          f"first); DPU {os.environ['AWE_DPU']} (logs in {servers})")
 
 
 def _fresh_environment(home: Path) -> None:

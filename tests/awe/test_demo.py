@@ -1,7 +1,8 @@
 """`awe demo` tells the whole story on the small geometry; summary.json and the database agree.
 
 One run of the real command in a subprocess (what `make demo` runs), then the story asserted
-step by step: what was made, reused and stopped, against the rows the database holds.
+step by step: what was made, reused and stopped, against the rows the database holds. The
+same story runs again with ``--federated``: two peered data servers and a DPU daemon.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from common.persistent import session as open_session
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+@pytest.fixture(scope="module", params=["local", "federated"])
+def demo(request, tmp_path_factory):
     directory = tmp_path_factory.mktemp("demo") / "story"
-    result = subprocess.run([sys.executable, "-m", "awe", "demo", "--dir", str(directory)],
+    federated = ["--federated"] if request.param == "federated" else []
+    result = subprocess.run([sys.executable, "-m", "awe", "demo", "--dir", str(directory),
+                             *federated],
                             capture_output=True, text=True, timeout=1500,
                             env={**os.environ, "PYTHONPATH": str(Path.cwd())})
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -112,3 +115,19 @@ def test_the_optimised_cube_sits_next_to_the_reference(demo):
         flagged = (MasterBias.ifu == 7) & (MasterBias.quality_flags > 0)
         assert len(flagged) == 1
         assert len(MasterBias.ifu == 5) == 2 and len(MasterBias.ifu == 1) == 1
+
+
+def test_raw_data_and_products_on_their_nodes_data_servers(demo):
+    directory, summary, out = demo
+    names = {path.name for path in directory.rglob("MASTER_BIAS-*.fits")}
+    assert len(names) == 26
+    if not summary["federated"]:
+        assert not (directory / "servers").exists()
+        return
+    assert "federated: data servers and a DPU daemon" in out
+    products, raw = (directory / "servers" / f"store{n}" for n in (1, 2))
+    # the DPU's node stored the products; it read the raw data through its server's peer
+    assert {path.name for path in products.rglob("MASTER_BIAS-*.fits")} == names
+    assert not list(raw.rglob("MASTER_BIAS-*.fits"))
+    assert len({path.name for path in raw.rglob("MUSE.*.fits")}) == 15
+    assert not (directory / "store").exists()
