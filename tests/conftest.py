@@ -9,7 +9,8 @@
   server the PostgreSQL tests skip, except under ``CI=true``, where they fail.
 - ``local_store`` is a fresh :class:`dataserver.store.LocalStore`.
 - ``start_server(argv)`` starts a real server process that binds port 0 and prints
-  ``listening on PORT``; it is stopped after the test.
+  ``listening on PORT``; it is stopped after the test. ``alice_data_server`` is one such
+  data server with user alice, and the environment that points awe at it.
 - ``small_night`` is one night simulated once per session in the small geometry
   (``docs/small-geometry.md``): a :class:`muse.instrument.SimulatedNight`.
 """
@@ -232,6 +233,22 @@ def start_server() -> Iterator[Callable[..., ServerProcess]]:
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def alice_data_server(tmp_path: Path, start_server: Callable[..., ServerProcess],
+                      python: str) -> tuple[ServerProcess, dict[str, str]]:
+    """A data server (root ``tmp_path/'server'``) that knows user alice, and the environment
+    that makes awe use it as alice (``AWE_DATASERVERS``, ``AWE_STORE_TOKEN_FILE``)."""
+    from dataserver.tokens import hash_token
+
+    users = tmp_path / "users"
+    users.write_text(f"alice {hash_token('alice-token')}\n")
+    server = start_server([python, "-m", "dataserver", "--root", str(tmp_path / "server"),
+                           "--port", "0", "--min-free", "0", "--tokens", str(users)])
+    token_file = tmp_path / "alice-token"
+    token_file.write_text("alice-token\n")
+    return server, {"AWE_DATASERVERS": server.url, "AWE_STORE_TOKEN_FILE": str(token_file)}
 
 
 @pytest.fixture(scope="session")

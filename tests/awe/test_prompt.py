@@ -156,16 +156,10 @@ def test_a_script_shares_the_prompt_session(ingested_home, tmp_path):
     assert result.stdout.split() == ["5", "astronomer", "['x']"]
 
 
-def test_large_transfers_show_progress(tmp_path, start_server, python):
+def test_large_transfers_show_progress(tmp_path, alice_data_server):
     from dataserver.client import LARGE_TRANSFER
-    from dataserver.tokens import hash_token
 
-    users = tmp_path / "users"
-    users.write_text(f"alice {hash_token('alice-token')}\n")
-    server = start_server([python, "-m", "dataserver", "--root", str(tmp_path / "server"),
-                           "--port", "0", "--min-free", "0", "--tokens", str(users)])
-    token_file = tmp_path / "alice-token"
-    token_file.write_text("alice-token\n")
+    _, server_environment = alice_data_server
     big = tmp_path / "big.bin"
     big.write_bytes(os.urandom(LARGE_TRANSFER + (1 << 20)))
     script = tmp_path / "transfer.py"
@@ -174,8 +168,7 @@ def test_large_transfers_show_progress(tmp_path, start_server, python):
                       "store = current_session().store\n"
                       "store.put(Path(sys.argv[1]), 'big.bin')\n"
                       "store.get('big.bin', Path(sys.argv[2]))\n")
-    env = {**os.environ, "AWE_HOME": str(tmp_path / "home"), "AWE_DATASERVERS": server.url,
-           "AWE_STORE_TOKEN_FILE": str(token_file)}
+    env = {**os.environ, "AWE_HOME": str(tmp_path / "home"), **server_environment}
     result = subprocess.run([sys.executable, "-m", "awe.cli", str(script), str(big),
                              str(tmp_path / "back.bin")], env=env, capture_output=True,
                             text=True, timeout=300)

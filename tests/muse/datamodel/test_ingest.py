@@ -282,18 +282,10 @@ def test_cli_ingest_find_retrieve(tmp_path):
     assert wrong.returncode == 1 and "RawFrame.night: expected a date" in wrong.stderr
 
 
-def test_cli_ingest_and_retrieve_through_a_data_server(tmp_path, start_server, python):
-    from dataserver.tokens import hash_token
-
-    users = tmp_path / "users"
-    users.write_text(f"alice {hash_token('alice-token')}\n")
-    server = start_server([python, "-m", "dataserver", "--root", str(tmp_path / "server"),
-                           "--port", "0", "--min-free", "0", "--tokens", str(users)])
-    token_file = tmp_path / "alice-token"
-    token_file.write_text("alice-token\n")
+def test_cli_ingest_and_retrieve_through_a_data_server(tmp_path, alice_data_server):
+    _, environment = alice_data_server
     home = tmp_path / "home"
     bias = write_raw(tmp_path / "bias.fits", date_obs="2016-03-15T11:30:04.035")
-    environment = {"AWE_DATASERVERS": server.url, "AWE_STORE_TOKEN_FILE": str(token_file)}
 
     def awe(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "awe.cli", *args], capture_output=True,
