@@ -73,7 +73,7 @@ from muse.recipes.products import (
 from muse.recipes.runner import IfuOutput, Progress, run_recipe, select_ifus
 from muse.recipes.sof import classify_files
 from muse.recipes.wavecal_io import read_line_catalog, read_trace_table, write_residual_preview
-from muse.recipes.wavecal_slice import WLEN, qc_comment, solve_slices
+from muse.recipes.wavecal_slice import WLEN, solve_slices
 
 __all__ = ["BIAS_CATG", "CATALOG_CATG", "CATG", "RAW_CATG", "RECIPE", "TRACE_CATG",
            "WLEN", "lamps_on", "make_wavecal", "run_inputs"]
@@ -167,15 +167,6 @@ def _lamp_images(task: WavecalTask) -> tuple[dict[str, np.ndarray], dict[str, np
     return images, variances, detector, primary, chip_header
 
 
-def _comment_qc(header: fits.Header) -> None:
-    """Give the QC cards ESO's comments, where a comment fits the card's 80 characters."""
-    for card in header.cards:
-        if card.keyword.startswith("ESO QC "):
-            comment = qc_comment(card.keyword[len("ESO QC "):])
-            if comment and len(card.image.rstrip()) + 3 + len(comment) <= 80:
-                header.comments[card.keyword] = comment
-
-
 def _wavecal_ifu(task: WavecalTask) -> IfuOutput:
     images, variances, detector, primary, chip_header = _lamp_images(task)
     where = f"{task.raw[0].where}"
@@ -211,7 +202,6 @@ def _wavecal_ifu(task: WavecalTask) -> IfuOutput:
                                 calibrations=calibrations, params=task.params,
                                 ncombined=len(raw), pipefile=product_name(CATG, task.ifu),
                                 ifu=task.ifu, chip=chip_header, keywords=keywords)
-    _comment_qc(hdu.header if task.merged else header)
     residuals = np.concatenate(points, axis=1)
     rms = float(np.sqrt(np.mean(residuals[2][residuals[3] > 0] ** 2)))
     title = (f"{CATG} IFU {task.ifu} ({extname(task.ifu)}), {len(task.raw)} arcs from "

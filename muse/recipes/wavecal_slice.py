@@ -21,7 +21,6 @@ largest slice fit RMS, in pixels) and, per substituted slice, ``WAVECAL SLICEj S
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -52,7 +51,6 @@ __all__ = [
     "SliceFit",
     "SliceSolutions",
     "calibrate_slice",
-    "qc_comment",
     "solve_slices",
 ]
 
@@ -91,48 +89,6 @@ class SliceSolutions:
     retried: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
     substitutes: dict[int, int] = field(default_factory=dict)
-
-
-_SLICE_KEY = re.compile(r"WAVECAL SLICE(\d+) (?:LAMP(\d+) )?(.+)")
-_STATISTIC = {"MEAN": "Mean", "STDEV": "Stdev of", "MIN": "Min", "MAX": "Max"}
-# short: a HIERARCH card has 80 characters, and a comment that does not fit is left out
-_SLICE_COMMENTS = {
-    "LINES NDET": "Arc lines detected",
-    "LINES NID": "Arc lines identified",
-    "RESOL": "Mean spectral resolution R",
-    "FIT NLINES": "Arc lines in the fit",
-    "FIT RMS": "[Angstrom] RMS",
-    "DWLEN BOTTOM": "[Angstrom] Left-right, bottom",
-    "DWLEN TOP": "[Angstrom] Left-right, top",
-    "WLPOS": "[pix] Row of WLEN",
-    "WLEN": "[Angstrom] Wavelength of WLPOS",
-    "SUBSTITUTE": "Slice whose solution is used",
-}
-_IFU_COMMENTS = {
-    "WAVECAL NSLICES RETRIED": "Slices re-solved from a neighbour",
-    "WAVECAL NSLICES FAILED": "Slices with a substitute solution",
-    "WAVECAL FIT RMS MAX": "[pix] Largest slice RMS",
-}
-
-
-def qc_comment(key: str) -> str:
-    """The comment of QC key ``key`` (without ``ESO QC``) as ESO writes it, unit in brackets."""
-    if key in _IFU_COMMENTS:
-        return _IFU_COMMENTS[key]
-    match = _SLICE_KEY.fullmatch(key)
-    if match is None:
-        return ""
-    _, _, rest = match.groups()
-    if rest in _SLICE_COMMENTS:
-        return _SLICE_COMMENTS[rest]
-    quantity, _, statistic = rest.rpartition(" ")
-    if statistic not in _STATISTIC:
-        return ""
-    if quantity == "LINES PEAK":
-        return f"[count] {_STATISTIC[statistic]} line peak"
-    if quantity == "LINES FWHM":
-        return f"[Angstrom] {_STATISTIC[statistic]} FWHM"
-    return ""
 
 
 def _statistics(prefix: str, values: np.ndarray) -> dict[str, float]:
