@@ -207,7 +207,7 @@ def _wavecal_ifu(task: WavecalTask) -> IfuOutput:
     title = (f"{CATG} IFU {task.ifu} ({extname(task.ifu)}), {len(task.raw)} arcs from "
              f"{str(primary.get('DATE-OBS', '?'))[:19]}\nfit residuals: RMS {rms:.4f} Å "
              f"({rms / spectral.dispersion:.4f} pix), {len(traces)} slices, "
-             f"{len(solved.retried)} retried, {len(solved.failed)} failed")
+             f"{len(solved.retried)} retried, {len(solved.substitutes)} failed")
 
     def write() -> None:
         write_hdus(task.products[CATG], header, [hdu])

@@ -21,6 +21,7 @@ largest slice fit RMS, in pixels) and, per substituted slice, ``WAVECAL SLICEj S
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -54,6 +55,8 @@ __all__ = [
     "solve_slices",
 ]
 
+log = logging.getLogger(__name__)
+
 WLEN = 7000.0
 ION_LAMPS = {"Ne": "Ne", "Xe": "Xe", "Hg": "HgCd", "Cd": "HgCd"}
 MIN_LINE_FRACTION = 0.75
@@ -79,15 +82,14 @@ class SliceFit:
 class SliceSolutions:
     """The solutions of an IFU's slices in trace order, their QC, and the residual points.
 
-    ``retried`` and ``failed`` list slice numbers; ``substitutes`` maps a failed slice to the
-    slice whose solution it carries.
+    ``retried`` lists slice numbers; ``substitutes`` maps each failed slice (retried without
+    success) to the slice whose solution it carries.
     """
 
     rows: list[np.ndarray] = field(default_factory=list)
     qc: dict[str, float | int] = field(default_factory=dict)
     points: list[np.ndarray] = field(default_factory=list)
     retried: list[int] = field(default_factory=list)
-    failed: list[int] = field(default_factory=list)
     substitutes: dict[int, int] = field(default_factory=dict)
 
 
@@ -127,8 +129,7 @@ def calibrate_slice(trace: SliceTrace, images: Mapping[str, np.ndarray],
             continue
         lines = np.array([wl for wl, _ in wanted])
         variance = variances[lamp]
-        spectrum, spectrum_variance = central_spectrum(image, variance, centre,
-                                                       bad=~np.isfinite(variance), reach=reach)
+        spectrum, spectrum_variance = central_spectrum(image, variance, centre, reach=reach)
         found = detect_lines(spectrum, spectrum_variance, sigma=float(params["sigma"]),
                              line_sigma=sigma_px)
         ndet += found.centre.size
@@ -271,8 +272,10 @@ def solve_slices(traces: Sequence[SliceTrace], images: Mapping[str, np.ndarray],
                           f"{reasons[traces[0].slice_no]}")
     median_lines = float(np.median([fit.nlines for fit in solved]))
     median_central = np.median([_central(fit.coefficients, ny) for fit in solved], axis=0)
-    good = [fit is not None and _poor(fit, median_lines, median_central, spectral.dispersion,
-                                      ny) is None for fit in first]
+    why = [reasons[trace.slice_no] if fit is None
+           else _poor(fit, median_lines, median_central, spectral.dispersion, ny)
+           for fit, trace in zip(first, traces, strict=True)]
+    good = [reason is None for reason in why]
     if not any(good):
         raise RecipeError(f"{where}: no slice calibrated well enough to guide the others")
     result = SliceSolutions()
@@ -286,13 +289,17 @@ def solve_slices(traces: Sequence[SliceTrace], images: Mapping[str, np.ndarray],
         try:
             retry = calibrate_slice(trace, images, variances, catalog, spectral, params, ny,
                                     guess=guide.coefficients, nthreads=nthreads)
-        except RecipeError:
-            retry = None
-        if retry is not None and _poor(retry, median_lines, median_central,
-                                       spectral.dispersion, ny) is None:
+        except RecipeError as exc:
+            retry, again = None, str(exc)
+        else:
+            again = _poor(retry, median_lines, median_central, spectral.dispersion, ny)
+        if again is None:
+            log.info("%s: slice %d (%s) solved again from slice %d's solution", where,
+                     trace.slice_no, why[index], guide.slice_no)
             final[index] = retry
             continue
-        result.failed.append(trace.slice_no)
+        log.warning("%s: slice %d (%s; again: %s) carries slice %d's solution", where,
+                    trace.slice_no, why[index], again, guide.slice_no)
         result.substitutes[trace.slice_no] = guide.slice_no
         attempt = retry or first[index]
         qc = {key: value for key, value in (attempt.qc if attempt else {}).items()
@@ -300,9 +307,7 @@ def solve_slices(traces: Sequence[SliceTrace], images: Mapping[str, np.ndarray],
         final[index] = SliceFit(slice_no=trace.slice_no, coefficients=guide.coefficients,
                                mse=guide.mse, rms=guide.rms, nlines=0, qc=qc,
                                points=np.empty((4, 0)))
-    for fit in final:
-        if fit is None:  # every slice is solved or substituted by now
-            raise RecipeError(f"{where}: a slice was left without a solution")
+    for fit in final:  # every slice is solved or substituted by now
         result.rows.append(np.concatenate([fit.coefficients.ravel(), [fit.mse]]))
         result.qc.update(fit.qc)
         if fit.points.size:
@@ -310,7 +315,7 @@ def solve_slices(traces: Sequence[SliceTrace], images: Mapping[str, np.ndarray],
     for failed, source in result.substitutes.items():
         result.qc[f"WAVECAL SLICE{failed} SUBSTITUTE"] = source
     result.qc["WAVECAL NSLICES RETRIED"] = len(result.retried)
-    result.qc["WAVECAL NSLICES FAILED"] = len(result.failed)
-    own = [fit.rms for fit in final if fit is not None and fit.slice_no not in result.substitutes]
+    result.qc["WAVECAL NSLICES FAILED"] = len(result.substitutes)
+    own = [fit.rms for fit in final if fit.slice_no not in result.substitutes]
     result.qc["WAVECAL FIT RMS MAX"] = float(max(own) / spectral.dispersion)
     return result
