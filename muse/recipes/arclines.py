@@ -51,13 +51,12 @@ CENTRAL_REACH = 4
 
 
 def central_spectrum(image: np.ndarray, variance: np.ndarray, centre: np.ndarray,
-                     bad: np.ndarray | None = None,
                      reach: int = CENTRAL_REACH) -> tuple[np.ndarray, np.ndarray]:
     """Mean and its variance over the 3 good columns nearest ``centre`` (1-based x per row).
 
-    Pixels flagged in ``bad`` (a bad column of the master bias) are skipped: per row the
-    three unflagged columns closest to the centre, within ``reach`` columns, are averaged. A
-    row without any is 0 with infinite variance (no line is detected there).
+    Pixels of infinite variance (flagged, e.g. a bad column of the master bias) are skipped:
+    per row the three good columns closest to the centre, within ``reach`` columns, are
+    averaged. A row without any is 0 with infinite variance (no line is detected there).
     """
     ny, nx = image.shape
     rows = np.arange(ny)
@@ -67,9 +66,7 @@ def central_spectrum(image: np.ndarray, variance: np.ndarray, centre: np.ndarray
     candidates = column[None, :] + offsets[:, None]
     inside = (candidates >= 0) & (candidates < nx)
     candidates = np.clip(candidates, 0, nx - 1)
-    good = inside.copy()
-    if bad is not None:
-        good &= ~bad[rows[None, :], candidates]
+    good = inside & np.isfinite(variance[rows[None, :], candidates])
     use = good & (np.cumsum(good, axis=0) <= _CENTRAL_COLUMNS)
     count = use.sum(axis=0)
     values = np.where(use, image[rows[None, :], candidates], 0.0).sum(axis=0)
