@@ -34,7 +34,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from common.config import Context
-from common.errors import AweError, DpuError, IntegrityError, PlanStopped
+from common.errors import AweError, DpuError, IntegrityError
+from common.process.jobs import FINAL_STATES
 
 if TYPE_CHECKING:
     from common.database import Database
@@ -43,30 +44,15 @@ if TYPE_CHECKING:
 
 __all__ = ["FINAL_STATES", "JOB_FIELDS", "Scheduler", "job_dict"]
 
-FINAL_STATES = ("done", "failed", "stopped", "cancelled")
 JOB_FIELDS = ("job_id", "creator", "state", "target", "keys", "parameters", "progress_done",
               "progress_total", "progress_what", "result", "error", "host", "dpu",
               "log_file", "created", "started", "finished")
-_JSON_FIELDS = ("keys", "parameters", "plan", "result")
 _STOP = None
-
-
-def _json(value: Any) -> Any:
-    """A JSON column's value as plain data, whether the row keeps it as text or decoded."""
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
 
 
 def job_dict(job: Any) -> dict[str, Any]:
     """The plain-data view of a job row that crosses the wire."""
     values = {name: getattr(job, name, None) for name in JOB_FIELDS}
-    for name in _JSON_FIELDS:
-        if name in values:
-            values[name] = _json(values[name])
     for name in ("created", "started", "finished"):
         if isinstance(values[name], dt.datetime):
             values[name] = values[name].isoformat()
@@ -75,7 +61,7 @@ def job_dict(job: Any) -> dict[str, Any]:
 
 def _signature(job: Any) -> str:
     """The keys of a job as text: jobs with equal keys run one after another."""
-    return json.dumps(_json(job.keys) or {}, sort_keys=True, default=str)
+    return json.dumps(job.keys or {}, sort_keys=True, default=str)
 
 
 class JobLog:
@@ -370,8 +356,8 @@ class Scheduler:
             if job.state in FINAL_STATES:
                 return
             creator = job.creator
-            target, keys = job.target, _json(job.keys) or {}
-            parameters = _json(job.parameters) or None
+            target, keys = job.target, job.keys or {}
+            parameters = job.parameters or None
             if job.state == "running":
                 log.write(f"DPU {self.name} restarted: re-planning job {job_id}")
             job.mark_running(self.host, self.name)
@@ -394,13 +380,11 @@ class Scheduler:
                                          executor=running.executor, progress=progress,
                                          job=job)
             log.write(outcome.summary())
-            state, result = outcome.state, outcome.to_dict()
-            error = "\n".join(f"{item.node_id}: {item.reason}"
-                              for item in (*outcome.failed, *outcome.stopped)) or None
+            state, result, error = outcome.state, outcome.to_dict(), outcome.error
         except Exception as exc:  # the job fails; the DPU goes on with the next one
             error = f"{exc.error_type}: {exc}" if isinstance(exc, AweError) \
                 else f"{type(exc).__name__}: {exc}"
-            state = "stopped" if isinstance(exc, PlanStopped) else "failed"
+            state = "failed"
             log.write(f"{state}: {error}")
         finally:
             if running.executor is not None:

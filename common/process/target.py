@@ -79,6 +79,12 @@ class TargetResult:
             return "stopped"
         return "done"
 
+    @property
+    def error(self) -> str | None:
+        """The job row's error text: each failed or stopped node with its reason, or None."""
+        return "\n".join(f"{outcome.node_id}: {outcome.reason}"
+                         for outcome in (*self.failed, *self.stopped)) or None
+
     def to_dict(self) -> dict[str, Any]:
         """The result as plain JSON data (the plan included)."""
         return {"plan": self.plan.to_dict(), "root_id": self.root_id, "state": self.state,
@@ -426,9 +432,7 @@ def run_job(job: Any, *, executor: Executor | None = None, dry_run: bool = False
     except Exception as exc:
         job.finish("failed", error=f"{type(exc).__name__}: {exc}")
         raise
-    errors = [f"{outcome.node_id}: {outcome.reason}"
-              for outcome in (*result.failed, *result.stopped)]
-    job.finish(result.state, result.to_dict(), error="\n".join(errors) or None)
+    job.finish(result.state, result.to_dict(), error=result.error)
     return result
 
 
