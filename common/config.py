@@ -204,6 +204,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("role_prefix", "prefix of PostgreSQL role names", _role_prefix, lambda home: ""),
     Setting("store_users_file", "the data server's users token file `awe user create` adds "
             "new users to (unset: none)", _path, lambda home: None),
+    Setting("workers", "worker processes of in-process processing and of a DPU's jobs "
+            "(unset: the usable cores)", _integer(1, 4096), lambda home: None),
 )
 _BY_KEY = {setting.key: setting for setting in SETTINGS}
 
@@ -226,6 +228,7 @@ class Config:
     store_token_file: Path
     role_prefix: str
     store_users_file: Path | None
+    workers: int | None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     def context(self) -> Context:

@@ -12,6 +12,7 @@ import threading
 from typing import Any
 
 from common.config import load_config
+from common.process.local import default_workers
 from dpu.executors import executor_factory
 from dpu.scheduler import Scheduler
 
@@ -29,7 +30,7 @@ class LocalDpu:
 
         config = load_config()
         opened = current_session()
-        self.workers = workers or os.cpu_count() or 1
+        self.workers = workers or default_workers()
         self.name = name or f"local-{os.getpid()}"
         self.scheduler = Scheduler(opened.database, name=self.name,
                                    executor_factory=executor_factory("local",

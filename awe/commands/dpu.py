@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import socket
 import sys
 from pathlib import Path
@@ -58,8 +57,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help=f"port (default {DEFAULT_PORT}; 0: any free port)")
     serve.add_argument("--token-file", type=Path, metavar="FILE",
                        help="file with the handshake token (default: 'token_file')")
-    serve.add_argument("--workers", type=_positive, default=os.cpu_count() or 1,
-                       help="worker processes per job (default: the cores)")
+    serve.add_argument("--workers", type=_positive, default=None,
+                       help="worker processes per job (default: 'workers', else the cores)")
     serve.add_argument("--jobs", type=_positive, default=None,
                        help="jobs run at once (default: the workers)")
     serve.add_argument("--name", default=None,
@@ -134,6 +133,7 @@ def _serve(args: argparse.Namespace) -> int:
     # Imported here: Pyro5, the database and the executors are needed only by the daemon.
     from common.config import Context
     from common.database import connect
+    from common.process.local import default_workers
     from dataserver.factory import open_store
     from dpu.daemon import serve
     from dpu.executors import executor_factory
@@ -144,15 +144,16 @@ def _serve(args: argparse.Namespace) -> int:
     if args.executor == "dask" and not args.scheduler:
         raise ConfigError("awe dpu serve --executor dask: expected --scheduler tcp://HOST:PORT")
     name = args.name or socket.gethostname()
-    factory = executor_factory(args.executor, workers=args.workers, scheduler=args.scheduler)
+    workers = args.workers or default_workers()
+    factory = executor_factory(args.executor, workers=workers, scheduler=args.scheduler)
     database = connect(config.database, site=config.site, target=config.target)
     context = Context(user=database.current_user or config.user, project=config.project,
                       privileges=config.privileges, site=database.site)
     scheduler = Scheduler(database, name=name, executor_factory=factory,
                           log_dir=args.log_dir or config.home / "dpu-logs",
-                          concurrency=args.jobs or args.workers, context=context,
+                          concurrency=args.jobs or workers, context=context,
                           store=open_store(config))
     info = {"name": name, "host": socket.gethostname(), "executor": args.executor,
-            "workers": args.workers, "scheduler": args.scheduler}
+            "workers": workers, "scheduler": args.scheduler}
     return serve(scheduler, host=args.host, port=args.port, token=token, info=info,
                  cert=args.cert, key=args.key)

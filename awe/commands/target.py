@@ -46,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="parameter set (object id) per recipe; the others use the "
                              "reference set")
     parser.add_argument("--workers", type=int, default=None, metavar="N",
-                        help="worker processes (default: AWE_WORKERS or the usable cores)")
+                        help="worker processes (default: 'workers', else the usable cores)")
 
 
 def run(args: argparse.Namespace) -> int:

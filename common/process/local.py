@@ -18,6 +18,7 @@ import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
+from common.config import load_config
 from common.process.worker import run_task
 
 __all__ = ["InlineExecutor", "LocalExecutor", "default_workers"]
@@ -27,7 +28,13 @@ _PR_SET_PDEATHSIG = 1
 
 
 def default_workers() -> int:
-    """The worker count when none is configured: the cores this process may use."""
+    """The worker count when a caller names none (the configuration decides).
+
+    The configured ``workers``, else the cores this process may use.
+    """
+    configured = load_config().workers
+    if configured is not None:
+        return configured
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux

@@ -386,7 +386,7 @@ def process_target(cls_or_name: type | str, keys: Mapping[str, Any], *,
 
     ``parameters`` maps recipe names to committed parameter-set ids (reference otherwise);
     ``executor`` None runs a :class:`~common.process.local.LocalExecutor` with the
-    configured worker count (``AWE_WORKERS``; default: the usable cores); ``dry_run`` plans
+    configured worker count (``workers``; default: the usable cores); ``dry_run`` plans
     only; ``progress(done, total, what)`` hears each node. ``job`` (a running
     :class:`~common.process.jobs.Job`) gets the plan, and the progress when no ``progress``
     is given; whoever runs the job marks it running and finishes it (:func:`run_job`).
@@ -408,7 +408,7 @@ def process_target(cls_or_name: type | str, keys: Mapping[str, Any], *,
     if owned:
         from common.process.local import LocalExecutor
 
-        executor = LocalExecutor(_configured_workers())
+        executor = LocalExecutor()
     try:
         return _Run(plan, executor, progress, job, parameters).run()
     finally:
@@ -434,16 +434,3 @@ def run_job(job: Any, *, executor: Executor | None = None, dry_run: bool = False
         raise
     job.finish(result.state, result.to_dict(), error=result.error)
     return result
-
-
-def _configured_workers() -> int | None:
-    """The worker count of the configuration (``AWE_WORKERS``), None for the default."""
-    import os
-
-    value = os.environ.get("AWE_WORKERS")
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise ValueError(f"AWE_WORKERS: expected a worker count, found {value!r}") from None

@@ -55,6 +55,7 @@ def test_comma_lists_from_the_environment():
     ("AWE_USER", "no spaces", "user (AWE_USER): expected a name"),
     ("AWE_TARGET", "muse/datamodel", "expected a dotted Python package name"),
     ("AWE_ROLE_PREFIX", "Test-", "expected at most 30 lower-case letters"),
+    ("AWE_WORKERS", "0", "workers (AWE_WORKERS): expected an integer from 1 to 4096"),
 ])
 def test_bad_environment_value_names_key_variable_and_expectation(variable, value, expected):
     with pytest.raises(ConfigError, match=expected.replace("(", r"\(").replace(")", r"\)")):
@@ -118,3 +119,13 @@ def test_read_token(tmp_path):
         read_token(token, what="store token")
     with pytest.raises(ConfigError, match="DPU token: token file .*nothing does not exist"):
         read_token(Path(tmp_path / "nothing"), what="DPU token")
+
+
+def test_the_workers_key_sets_every_default_worker_count(tmp_path, monkeypatch):
+    from common.process.local import default_workers
+
+    (tmp_path / "awe.toml").write_text("workers = 3\n")
+    monkeypatch.setenv("AWE_HOME", str(tmp_path))
+    assert load_config().workers == 3 and default_workers() == 3
+    monkeypatch.setenv("AWE_WORKERS", "5")
+    assert default_workers() == 5
