@@ -20,15 +20,16 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, select
+from sqlalchemy import ColumnElement, FromClause
 
+from common.database.accounts import memberships
+from common.database.catalogue import MEMBER_TABLE
 from common.persistent.session import Session
 from common.persistent.visibility import visibility
 
 __all__ = ["PortalSession", "SessionStore", "can_see", "check_csrf", "projects_of",
            "visible_clause"]
 
-MEMBER_TABLE = "awe_member"
 SESSION_LIFETIME = 12 * 3600.0
 
 
@@ -84,13 +85,9 @@ def check_csrf(opened: PortalSession, presented: str | None) -> bool:
 
 def projects_of(session: Session, user: str) -> frozenset[str]:
     """The projects ``user`` is a member of (none where the database has no members table)."""
-    if MEMBER_TABLE not in session.database.metadata.tables:
+    if MEMBER_TABLE.name not in session.database.metadata.tables:
         return frozenset()
-    members = session.database.table(MEMBER_TABLE)
-    with session.database.read() as connection:
-        rows = connection.execute(select(members.c.project)
-                                  .where(members.c.user_name == user)).scalars().all()
-    return frozenset(rows)
+    return frozenset(memberships(session.database, user))
 
 
 def visible_clause(session: Session, source: FromClause) -> ColumnElement[bool] | None:

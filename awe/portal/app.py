@@ -27,7 +27,7 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from awe.portal import queries
-from awe.portal.access import PortalSession, SessionStore, can_see, check_csrf
+from awe.portal.access import PortalSession, SessionStore, can_see, check_csrf, projects_of
 from awe.portal.files import FileCache
 from awe.portal.graph import lineage_graph
 from common.config import Context
@@ -366,8 +366,9 @@ def _product_data(opened: Any, object_id: int, files: FileCache) -> dict[str, An
             header = files.header(obj)
         except (AweError, OSError) as exc:
             header_error = str(exc)
-    graph = lineage_graph(obj.lineage(), lambda other: can_see(opened, other))
-    dependents = [other for other in obj.dependents() if can_see(opened, other)]
+    projects = projects_of(opened, opened.context.user)  # once, not per node
+    graph = lineage_graph(obj.lineage(), lambda other: can_see(opened, other, projects))
+    dependents = [other for other in obj.dependents() if can_see(opened, other, projects)]
     audit = list((AuditRecord.target == obj).order_by(AuditRecord.creation_date))
     mutable = "is_valid" in obj._meta.properties
     facts = {name: obj.__dict__.get(name) for name in ("filename", "night", "ifu")}
