@@ -263,14 +263,10 @@ def compare_cubes(story: Story, reference_id: int, optimised_id: int) -> dict[st
 
 def white_light(story: Story, cube_id: int) -> Path:
     """Step 7: the reference exposure's IMAGE_FOV (white light) as a PNG with axes."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
     from astropy.io import fits
 
     from muse.datamodel import DataCube, ImageFov
+    from muse.recipes.fov import write_fov_preview
 
     cube = DataCube.get(cube_id)
     image = (ImageFov.exposure == cube.exposure) & (ImageFov.parameters == cube.parameters)
@@ -278,20 +274,10 @@ def white_light(story: Story, cube_id: int) -> Path:
     path = fov.retrieve(story.directory / "products")
     png = story.directory / "white-light.png"
     with fits.open(path) as hdus:
-        data = hdus["DATA"].data
-        unit = hdus["DATA"].header.get("BUNIT", "")
-    rows, columns = data.shape
-    figure, axes = plt.subplots(figsize=(min(9.0, 2.5 + 6.0 * columns / rows), 7.0),
-                                layout="constrained")
-    finite = data[np.isfinite(data)]
-    low, high = np.percentile(finite, [1, 99.5]) if finite.size else (0, 1)
-    shown = axes.imshow(data, origin="lower", cmap="gray", vmin=low, vmax=high)
-    axes.set_title(f"IMAGE_FOV (white)\n{cube.exposure}", fontsize=9)
-    axes.set_xlabel("x [spaxel, 0.2 arcsec]")
-    axes.set_ylabel("y [spaxel, 0.2 arcsec]")
-    figure.colorbar(shown, ax=axes, label=unit)
-    figure.savefig(png, dpi=100)
-    plt.close(figure)
+        data = hdus["DATA"]
+        write_fov_preview(png, data.data, data.header,
+                          title=f"IMAGE_FOV (white), {cube.exposure}",
+                          unit=data.header.get("BUNIT", ""))
     story.say(f"   {png}")
     return png
 
