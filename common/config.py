@@ -25,7 +25,8 @@ from typing import Protocol
 
 from common.errors import ConfigError
 
-__all__ = ["SETTINGS", "Config", "Context", "Progress", "Setting", "load_config", "read_token"]
+__all__ = ["SETTINGS", "Config", "Context", "Progress", "Setting", "is_privilege_level",
+           "load_config", "read_token"]
 
 DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg", "oracle", "oracle+oracledb")
 MAX_PRIVILEGES = 5
@@ -81,8 +82,14 @@ def _check_name(key: str, value: str) -> str:
     return value
 
 
+def is_privilege_level(value: object) -> bool:
+    """Whether ``value`` is a privilege level: an integer 1 to :data:`MAX_PRIVILEGES`."""
+    return (isinstance(value, int) and not isinstance(value, bool)
+            and 1 <= value <= MAX_PRIVILEGES)
+
+
 def _check_privileges(value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PRIVILEGES:
+    if not is_privilege_level(value):
         raise ConfigError(f"privileges: expected an integer 1-{MAX_PRIVILEGES}, found {value!r}")
     return value
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
-from common.config import MAX_PRIVILEGES
+from common.config import MAX_PRIVILEGES, is_privilege_level
 from common.database.catalogue import MEMBER_TABLE, PROJECT_TABLE, USER_TABLE
 from common.database.constants import utcnow
 from common.database.engine import Database
@@ -59,8 +59,7 @@ def create_user(database: Database, name: str) -> str:
 def create_project(database: Database, name: str, default_privileges: int) -> None:
     """Add project ``name`` whose new objects get ``default_privileges`` (1-5)."""
     check_user_name(name, what="project")
-    if isinstance(default_privileges, bool) or not isinstance(default_privileges, int) or \
-            not 1 <= default_privileges <= MAX_PRIVILEGES:
+    if not is_privilege_level(default_privileges):
         raise ConfigError(f"project {name}: default privileges must be 1-{MAX_PRIVILEGES}, "
                           f"found {default_privileges!r}")
     try:

@@ -109,8 +109,6 @@ def publish(obj: Any, level: int, *, dry_run: bool = False, reason: str = "") ->
     every node the caller may not raise (and dependencies they cannot see); nothing changes
     then.
     """
-    if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 5:
-        raise PersistenceError(f"publish: expected a level 1-5, found {level!r}")
     if not obj.is_committed:
         raise PersistenceError(f"{type(obj).__name__}.publish: the object is not committed; "
                                "set privileges directly before commit")

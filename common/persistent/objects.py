@@ -22,7 +22,7 @@ import numbers
 from pathlib import Path
 from typing import Any, ClassVar
 
-from common.config import MAX_PRIVILEGES
+from common.config import MAX_PRIVILEGES, is_privilege_level
 from common.database.naming import snake_case
 from common.errors import (
     ImmutableError,
@@ -208,8 +208,7 @@ class DBObject(Stateful, metaclass=PersistentMeta, abstract=True):
         :func:`common.persistent.lifecycle.publish`). Returns the nodes raised (with
         ``dry_run``: that would be).
         """
-        if isinstance(level, bool) or not isinstance(level, int) or \
-                not 1 <= level <= MAX_PRIVILEGES:
+        if not is_privilege_level(level):
             raise PersistenceError(f"{type(self).__name__}.publish: expected a level 1-"
                                    f"{MAX_PRIVILEGES}, found {level!r}")
         return lifecycle.publish(self, level, dry_run=dry_run, reason=reason)

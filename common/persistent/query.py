@@ -30,6 +30,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from common.config import is_privilege_level
 from common.errors import QueryError
 from common.persistent.expressions import (
     OPERATORS,
@@ -382,7 +383,7 @@ class Query:
 
     def privileges_only(self, level: int) -> Query:
         """Only the objects at privilege level ``level`` (1-5)."""
-        if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 5:
+        if not is_privilege_level(level):
             raise QueryError(f"privileges_only: expected a level 1-5, found {level!r}")
         return self._narrowed("privileges", level)
 
