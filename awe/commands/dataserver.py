@@ -20,9 +20,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from awe.commands._arguments import age
 from common.config import load_config, read_token
 from common.errors import ConfigError, DatabaseError, PermissionDenied
-from dataserver.protocol import parse_age
 from dataserver.settings import (
     add_release_arguments,
     add_scrub_arguments,
@@ -38,13 +38,6 @@ HELP = ("run a data server (serve), check its files (scrub), free quarantined na
         "collect orphans (gc), make tokens")
 
 GC_BATCH = 1000
-
-
-def _age(text: str) -> float:
-    try:
-        return parse_age(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -63,7 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                     help="file with the site service token (default: 'store_token_file')")
     gc.add_argument("--database", metavar="URL",
                     help="database whose rows reference files (default: 'database')")
-    gc.add_argument("--older-than", type=_age, default=86400.0, metavar="AGE",
+    gc.add_argument("--older-than", type=age, default=86400.0, metavar="AGE",
                     help="only files stored at least this long ago (default 1d; 12h, 30m…)")
     gc.add_argument("--delete", action="store_true",
                     help="delete the unreferenced files (default: only list them)")

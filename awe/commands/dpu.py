@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from awe.commands._arguments import positive_int
 from common.config import load_config, read_token
 from common.errors import ConfigError
 
@@ -28,16 +29,6 @@ from common.errors import ConfigError
 
 HELP = "run a DPU daemon (serve); submit targets and follow their jobs"
 DEFAULT_PORT = 7571
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, found {value}")
-    return value
 
 
 def _key_value(text: str) -> tuple[str, str]:
@@ -57,9 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help=f"port (default {DEFAULT_PORT}; 0: any free port)")
     serve.add_argument("--token-file", type=Path, metavar="FILE",
                        help="file with the handshake token (default: 'token_file')")
-    serve.add_argument("--workers", type=_positive, default=None,
+    serve.add_argument("--workers", type=positive_int, default=None,
                        help="worker processes per job (default: 'workers', else the cores)")
-    serve.add_argument("--jobs", type=_positive, default=None,
+    serve.add_argument("--jobs", type=positive_int, default=None,
                        help="jobs run at once (default: the workers)")
     serve.add_argument("--name", default=None,
                        help="the DPU's name for select() (default: the host name)")

@@ -16,21 +16,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from awe.commands._arguments import privilege_level
 from awe.progress import StepProgress
-from common.config import MAX_PRIVILEGES
 from common.errors import ConfigError
 
 HELP = "check raw MUSE files and static calibrations, and with --commit ingest them"
-
-
-def _privileges(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= MAX_PRIVILEGES:
-        raise argparse.ArgumentTypeError(f"expected a level 1-{MAX_PRIVILEGES}, found {text!r}")
-    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="raw MUSE files (.fits) or static calibrations")
     parser.add_argument("--commit", action="store_true",
                         help="store and commit (default: check and report only)")
-    parser.add_argument("--privileges", type=_privileges, default=None, metavar="N",
+    parser.add_argument("--privileges", type=privilege_level, default=None, metavar="N",
                         help="visibility of the new objects: 1 creator, 2 project, 3 all users")
     parser.add_argument("--process-calibrations", action="store_true",
                         help="with --commit: submit the calibration targets of every night "

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from awe.commands._arguments import positive_int
 from awe.progress import StepProgress
 from common.errors import RecipeError
 from muse.recipes.registry import RecipeSpec, get, recipes
@@ -31,16 +32,6 @@ if TYPE_CHECKING:
 HELP = f"run a MUSE recipe ({', '.join(recipes())}) on files, like ESO's esorex"
 
 _WIDTH = 92
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, found {text!r}")
-    return value
 
 
 def _wrap(text: str, indent: str = "") -> str:
@@ -95,7 +86,7 @@ def _add_recipe(sub: argparse._SubParsersAction, spec: RecipeSpec) -> None:
     command.add_argument("--out", type=Path, default=Path("."), metavar="DIR",
                          help="directory for the products (default: the current directory)")
     if spec.unit == "IFU":
-        command.add_argument("--processes", type=_positive, metavar="N",
+        command.add_argument("--processes", type=positive_int, metavar="N",
                              help="worker processes for the IFUs (default: all cores with "
                                   "--nifu=-1, else 1)")
     parameters = command.add_argument_group(f"parameters of {spec.eso_name} (ESO's names)")

@@ -21,20 +21,12 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from common.config import MAX_PRIVILEGES
-from dataserver.protocol import parse_age
+from awe.commands._arguments import age, privilege_level
 
 # The data model, the astropy readers and the DPU client are imported in run(): `awe` imports
 # every command module to build its parser.
 
 HELP = "ingest new raw files of a directory and submit each complete night's calibrations"
-
-
-def _age(text: str) -> float:
-    try:
-        return parse_age(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _seconds(text: str) -> float:
@@ -47,23 +39,16 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _privileges(text: str) -> int:
-    value = int(text) if text.isdigit() else 0
-    if not 1 <= value <= MAX_PRIVILEGES:
-        raise argparse.ArgumentTypeError(f"expected a level 1-{MAX_PRIVILEGES}, found {text!r}")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """DIR, ``--settle``, ``--interval``, ``--dpu``, ``--privileges``."""
     parser.add_argument("directory", type=Path, metavar="DIR", help="directory to watch")
-    parser.add_argument("--settle", type=_age, default=600.0, metavar="AGE",
+    parser.add_argument("--settle", type=age, default=600.0, metavar="AGE",
                         help="submit a night this long after its last new file even when its "
                              "templates are incomplete (default 10m; 30s, 1h…)")
     parser.add_argument("--interval", type=_seconds, default=5.0, metavar="S",
                         help="seconds between scans (default 5)")
     parser.add_argument("--dpu", metavar="NAME", help="the DPU of AWE_DPU to submit to")
-    parser.add_argument("--privileges", type=_privileges, default=None, metavar="N",
+    parser.add_argument("--privileges", type=privilege_level, default=None, metavar="N",
                         help="visibility of the ingested objects: 1 creator, 2 project, 3 all")
 
 
