@@ -122,23 +122,17 @@ def build_namespace(config: Config | None = None) -> dict[str, object]:
     return namespace
 
 
-def _database_text(url: str) -> str:
-    """The database URL without its password."""
-    scheme, sep, rest = url.partition("://")
-    credentials, at, host = rest.rpartition("@")
-    if at and ":" in credentials:
-        credentials = credentials.split(":", 1)[0] + ":***"
-    return f"{scheme}{sep}{credentials}{at}{host}"
-
-
 def banner(config: Config, namespace: dict[str, object], user: str) -> str:
     """The text the prompt starts with: who, where, and what is at hand."""
+    from sqlalchemy.engine import make_url
+
     dpu = namespace["dpu"]
+    database = make_url(config.database).render_as_string(hide_password=True)
     servers = ", ".join(config.dataservers) or f"none (local store {config.store_root})"
     classes = sorted(name for name, value in namespace.items() if isinstance(value, type))
     return (f"MUSE-WISE {version()} — the awe prompt\n"
             f"  user          {user}\n"
-            f"  database      {_database_text(config.database)}\n"
+            f"  database      {database}\n"
             f"  project       {config.project} (new objects get privileges "
             f"{config.privileges})\n"
             f"  data servers  {servers}\n"
