@@ -35,6 +35,7 @@ __all__ = [
     "GaussianFits",
     "Solution",
     "central_spectrum",
+    "central_wavelengths",
     "detect_lines",
     "evaluate_solution",
     "fit_gaussians",
@@ -174,16 +175,21 @@ def identify_lines(positions: np.ndarray, catalog: np.ndarray, *, first_row_wave
     return matched[0][order_rows], matched[1][order_rows]
 
 
+def central_wavelengths(coefficients: np.ndarray, ny: int) -> np.ndarray:
+    """A solution's wavelength at the slice centre on each of the ``ny`` rows (1-based)."""
+    return evaluate_solution(coefficients, np.zeros(ny), np.arange(1, ny + 1, dtype=np.float64))
+
+
 def predict_rows(coefficients: np.ndarray, lines: np.ndarray, ny: int) -> np.ndarray:
     """Rows (1-based) where a solution's central column has each of ``lines``; NaN off the CCD.
 
     NaN for every line when the central wavelengths do not rise monotonically.
     """
-    y = np.arange(1, ny + 1, dtype=np.float64)
-    central = evaluate_solution(coefficients, np.zeros(ny), y)
+    central = central_wavelengths(coefficients, ny)
     if np.any(np.diff(central) <= 0):
         return np.full(lines.size, np.nan)
-    return np.interp(lines, central, y, left=np.nan, right=np.nan)
+    return np.interp(lines, central, np.arange(1, ny + 1, dtype=np.float64), left=np.nan,
+                     right=np.nan)
 
 
 def identify_with_guess(positions: np.ndarray, predicted: np.ndarray, *, limit: float, ny: int,

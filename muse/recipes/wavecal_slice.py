@@ -32,6 +32,7 @@ from muse.layout import SpectralLayout
 from muse.recipes.arclines import (
     CENTRAL_REACH,
     central_spectrum,
+    central_wavelengths,
     detect_lines,
     evaluate_solution,
     fit_gaussians,
@@ -211,7 +212,7 @@ def calibrate_slice(trace: SliceTrace, images: Mapping[str, np.ndarray],
         qc[f"{slice_name} DWLEN {name}"] = float(
             evaluate_solution(solution.coefficients, left, row)
             - evaluate_solution(solution.coefficients, right, row))
-    central = evaluate_solution(solution.coefficients, np.zeros_like(y), y)
+    central = central_wavelengths(solution.coefficients, ny)
     if central[0] <= WLEN <= central[-1]:
         qc[f"{slice_name} WLPOS"] = float(np.interp(WLEN, central, y))
         qc[f"{slice_name} WLEN"] = WLEN
@@ -221,10 +222,6 @@ def calibrate_slice(trace: SliceTrace, images: Mapping[str, np.ndarray],
                     mse=solution.mse, rms=solution.rms, nlines=nlines, qc=qc, points=points)
 
 
-def _central(coefficients: np.ndarray, ny: int) -> np.ndarray:
-    return evaluate_solution(coefficients, np.zeros(ny), np.arange(1, ny + 1, dtype=np.float64))
-
-
 def _poor(fit: SliceFit, median_lines: float, median_central: np.ndarray,
           dispersion: float, ny: int) -> str | None:
     """Why ``fit`` is not good enough to keep (None when it is)."""
@@ -232,7 +229,7 @@ def _poor(fit: SliceFit, median_lines: float, median_central: np.ndarray,
         return f"{fit.nlines} lines kept, median of the slices {median_lines:g}"
     if fit.rms > MAX_RMS_PX * dispersion:
         return f"fit RMS {fit.rms / dispersion:.4f} px > {MAX_RMS_PX} px"
-    deviation = float(np.max(np.abs(_central(fit.coefficients, ny) - median_central)))
+    deviation = float(np.max(np.abs(central_wavelengths(fit.coefficients, ny) - median_central)))
     if deviation > MAX_DEVIATION_PX * dispersion:
         return (f"central wavelengths up to {deviation / dispersion:.1f} px from the median "
                 f"of the slices")
@@ -271,7 +268,8 @@ def solve_slices(traces: Sequence[SliceTrace], images: Mapping[str, np.ndarray],
         raise RecipeError(f"{where}: no slice could be calibrated; slice "
                           f"{reasons[traces[0].slice_no]}")
     median_lines = float(np.median([fit.nlines for fit in solved]))
-    median_central = np.median([_central(fit.coefficients, ny) for fit in solved], axis=0)
+    median_central = np.median([central_wavelengths(fit.coefficients, ny) for fit in solved],
+                               axis=0)
     why = [reasons[trace.slice_no] if fit is None
            else _poor(fit, median_lines, median_central, spectral.dispersion, ny)
            for fit, trace in zip(first, traces, strict=True)]
