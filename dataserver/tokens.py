@@ -28,7 +28,7 @@ from common.config import read_token
 from common.errors import ConfigError
 
 __all__ = ["Identity", "TokenRegistry", "hash_token", "issue_token", "read_service_hash",
-           "read_user_hashes"]
+           "read_user_hashes", "write_new_token"]
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +141,22 @@ class TokenRegistry:
         return found
 
 
+def write_new_token(out: Path) -> str:
+    """Make a new random token and write it to ``out`` (mode 0600, never over a file); return it.
+
+    Raises :class:`ConfigError` when ``out`` exists.
+    """
+    token = secrets.token_urlsafe(32)
+    try:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise ConfigError(f"token file {out} exists; remove it first or choose another file"
+                          ) from None
+    with os.fdopen(fd, "w", encoding="utf-8") as stream:
+        stream.write(token + "\n")
+    return token
+
+
 def issue_token(out: Path, *, user: str | None = None, users_file: Path | None = None,
                 service_file: Path | None = None) -> str:
     """Make a new random token, write it to ``out`` (mode 0600) and record its hash.
@@ -159,11 +175,7 @@ def issue_token(out: Path, *, user: str | None = None, users_file: Path | None =
             raise ConfigError(f"user name {user!r}: expected letters, digits, '_', '.' or '-'")
         if users_file.exists() and user in read_user_hashes(users_file):
             raise ConfigError(f"users token file {users_file}: user {user!r} already has a token")
-    token = secrets.token_urlsafe(32)
-    digest = hash_token(token)
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as stream:
-        stream.write(token + "\n")
+    digest = hash_token(write_new_token(out))
     if users_file is not None:
         with open(users_file, "a", encoding="utf-8") as stream:
             stream.write(f"{user} {digest}\n")

@@ -30,26 +30,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _write_token(name: str, out: Path, users_file: Path | None) -> str:
     """Make the token, write it (0600) and add its hash to ``users_file``; return the token."""
     # lazy for start-up speed: `awe --help` imports every command module
-    import os
-    import secrets
-
     from common.config import read_token
-    from common.errors import ConfigError
-    from dataserver.tokens import issue_token
+    from dataserver.tokens import issue_token, write_new_token
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    if users_file is not None:
-        issue_token(out, user=name, users_file=users_file)
-        return read_token(out, what=f"user {name}")
-    token = secrets.token_urlsafe(32)
-    try:
-        descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise ConfigError(f"token file {out} exists; remove it first or give --token-file"
-                          ) from None
-    with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-        stream.write(token + "\n")
-    return token
+    if users_file is None:
+        return write_new_token(out)
+    issue_token(out, user=name, users_file=users_file)
+    return read_token(out, what=f"user {name}")
 
 
 def run(args: argparse.Namespace) -> int:
