@@ -307,9 +307,12 @@ def _night_data(opened: Any, night: dt.date) -> dict[str, Any]:
     grid = [{"ifu": ifu, "cells": [[_cell(obj) for obj in products[cls.__name__].get(ifu, [])]
                                    for cls in queries.CALIBRATIONS]}
             for ifu in queries.IFUS]
-    raw = {q.key: {point.ifu: point for point in queries.trend(opened, q, night, 1).points}
-           for q in queries.RAW_QUANTITIES}
-    alerts = queries.alerts(opened, night, 1)
+    trends = [queries.trend(opened, quantity, night, 1) for quantity in queries.RAW_QUANTITIES]
+    raw = {data.quantity.key: {point.ifu: point for point in data.points} for data in trends}
+    # the night's alerts from what is loaded already: the trends and the products
+    flagged = [obj for by_ifu in products.values() for objects in by_ifu.values()
+               for obj in objects if obj.quality_flags and not obj.qc_override]
+    alerts = queries.collect_alerts(trends, flagged)
     return {"night": night, "grid": grid, "classes": queries.CALIBRATIONS, "raw": raw,
             "raw_quantities": queries.RAW_QUANTITIES, "alerts": alerts,
             "previous": night - dt.timedelta(days=1), "next": night + dt.timedelta(days=1)}

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,8 +40,8 @@ from muse.datamodel.generated import (
 )
 
 __all__ = ["CALIBRATIONS", "IFUS", "QUANTITIES", "NightSummary", "Point", "Quantity",
-           "TrendData", "alerts", "night_products", "nights_overview", "product_status",
-           "search", "trend"]
+           "TrendData", "alerts", "collect_alerts", "night_products", "nights_overview",
+           "product_status", "search", "trend"]
 
 CALIBRATIONS: tuple[type, ...] = (MasterBias, MasterFlat, TraceTable, WavecalTable)
 """The per-IFU calibrations a night page shows, in column order."""
@@ -301,20 +301,22 @@ class Alert:
 def alerts(session: Session, last: dt.date, nights: int) -> list[Alert]:
     """Raw-QC values outside the XML thresholds and flagged products in the window."""
     first, last = window(last, nights)
-    found: list[Alert] = []
-    for quantity in RAW_QUANTITIES:
-        threshold = quantity.threshold
-        if threshold is None:
-            continue
-        data = trend(session, quantity, last, nights)
-        found.extend(Alert(point.night, point.ifu, quantity.key, threshold.describe(value))
-                     for point, value in data.outliers)
-    for cls in CALIBRATIONS:
-        query = ((cls.night >= first) & (cls.night <= last)
-                 & (cls.quality_flags != 0) & (cls.qc_override != True))  # noqa: E712
-        for obj in query:
-            found.append(Alert(obj.night, obj.ifu, cls.product_category,
-                               "; ".join(obj.qc_failures()) or "flagged", obj.object_id))
+    trends = [trend(session, quantity, last, nights) for quantity in RAW_QUANTITIES
+              if quantity.threshold is not None]
+    flagged = [obj for cls in CALIBRATIONS
+               for obj in ((cls.night >= first) & (cls.night <= last)
+                           & (cls.quality_flags != 0) & (cls.qc_override != True))]  # noqa: E712
+    return collect_alerts(trends, flagged)
+
+
+def collect_alerts(trends: Iterable[TrendData], flagged: Iterable[Any]) -> list[Alert]:
+    """The alerts of the trends' outliers and of flagged, not accepted products, newest first."""
+    found = [Alert(point.night, point.ifu, data.quantity.key,
+                   data.quantity.threshold.describe(value))
+             for data in trends for point, value in data.outliers]
+    found.extend(Alert(obj.night, obj.ifu, type(obj).product_category,
+                       "; ".join(obj.qc_failures()) or "flagged", obj.object_id)
+                 for obj in flagged)
     found.sort(key=lambda alert: (alert.night, alert.ifu or 0, alert.what), reverse=True)
     return found
 
